@@ -1,0 +1,224 @@
+"""The one service-account connection: stored token reused, refreshed once, retried once.
+
+simple-salesforce is handed the stored token as ``session_id``, so it never logs in by itself
+(its own re-login can loop on SFType calls). On ``INVALID_SESSION_ID`` this module gets a new
+token once (once for all threads and processes: see ``ConnectionStore.refresh_access_token``),
+stores it, and retries the call once; a second refusal means the connection needs an admin.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
+
+import requests
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+
+from actions import oauth
+from actions.config import ActionsSettings
+from actions.errors import (
+    ActionError,
+    AuthorizationFailed,
+    ConnectionNeedsAttention,
+    NotConnected,
+    OutcomeUnknown,
+    SalesforceUnavailable,
+)
+from actions.http import TimeoutSession
+from actions.sf_errors import map_salesforce_error
+from storage.connection_store import ConnectionStore, StoredConnection
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PROBLEM_TOKEN_REFUSED = "token_refused"  # noqa: S105 - a status name, not a secret
+PROBLEM_UNREACHABLE = "org_unreachable"
+
+
+class ExpiredSession(Exception):
+    """Raised by raw (SOAP) calls when Salesforce answers INVALID_SESSION_ID."""
+
+
+def new_token(http: requests.Session, conn: StoredConnection) -> oauth.TokenResponse:
+    """Get a fresh access token with the stored secret material of ``conn``'s flow."""
+    if conn.flow == "client_credentials":
+        return oauth.client_credentials_token(
+            http, conn.login_url, conn.client_id, conn.client_secret or ""
+        )
+    if conn.flow == "jwt":
+        return oauth.jwt_bearer_token(
+            http, conn.login_url, conn.client_id, conn.username or "", conn.private_key or ""
+        )
+    if conn.flow == "web":
+        return oauth.refresh_token_grant(
+            http, conn.login_url, conn.client_id, conn.client_secret, conn.refresh_token or ""
+        )
+    raise ConnectionNeedsAttention(f"unknown connection flow {conn.flow!r}")
+
+
+class SalesforceConnection:
+    """Calls Salesforce as the integration user, owning the token lifecycle."""
+
+    def __init__(
+        self,
+        store: ConnectionStore,
+        settings: ActionsSettings,
+        http: requests.Session | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.http = http or TimeoutSession(settings.sf_connect_timeout, settings.sf_read_timeout)
+        self._lock = threading.Lock()
+        self._conn: StoredConnection | None = None
+        self._sf: Salesforce | None = None
+
+    # -- state ------------------------------------------------------------------------------
+
+    def current(self) -> StoredConnection:
+        """The stored connection (loaded once, then kept in memory)."""
+        with self._lock:
+            if self._conn is None:
+                conn = self.store.load()
+                if conn is None:
+                    raise NotConnected(
+                        "sfbot is not connected to Salesforce yet: an admin runs `sfbot connect`"
+                    )
+                self._use(conn)
+            assert self._conn is not None
+            return self._conn
+
+    def forget(self) -> None:
+        """Drop the in-memory copy (after connect/disconnect elsewhere)."""
+        with self._lock:
+            self._conn, self._sf = None, None
+
+    def _use(self, conn: StoredConnection) -> None:
+        self._conn = conn
+        self._sf = Salesforce(
+            session_id=conn.access_token,
+            instance_url=conn.instance_url,
+            version=conn.api_version,
+            session=self.http,
+        )
+
+    def _client(self) -> tuple[StoredConnection, Salesforce]:
+        self.current()
+        with self._lock:
+            assert self._sf is not None and self._conn is not None
+            return self._conn, self._sf
+
+    def _refresh(self, seen_version: int) -> tuple[StoredConnection, Salesforce]:
+        with self._lock:
+            if self._conn is not None and self._conn.token_version != seen_version:
+                assert self._sf is not None
+                return self._conn, self._sf  # another thread already refreshed
+
+            def fetch(conn: StoredConnection) -> str:
+                logger.info("Salesforce refused the access token; getting a new one")
+                return new_token(self.http, conn).access_token
+
+            try:
+                conn = self.store.refresh_access_token(seen_version, fetch)
+            except AuthorizationFailed as exc:
+                self.store.set_problem(PROBLEM_TOKEN_REFUSED, exc.message)
+                raise ConnectionNeedsAttention(
+                    f"the Salesforce connection needs attention: {exc.message}. "
+                    "An admin reconnects with `sfbot connect`."
+                ) from exc
+            self._use(conn)
+            assert self._sf is not None
+            return conn, self._sf
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[[Salesforce], T], *, write: bool = False) -> T:
+        """Run ``fn`` with the simple-salesforce client; refresh once and retry once on 401.
+
+        ``write=True`` marks calls that must not be repeated after a timeout or 5xx: they are
+        reported as ``OutcomeUnknown`` instead of being retried.
+        """
+
+        def attempt(sf: Salesforce) -> T:
+            try:
+                return fn(sf)
+            except SalesforceExpiredSession as exc:
+                raise ExpiredSession from exc
+
+        return self._with_refresh(attempt, write=write)
+
+    def call_raw(self, fn: Callable[[StoredConnection], T], *, write: bool = False) -> T:
+        """Like ``call`` for requests made directly (SOAP): ``fn`` raises ``ExpiredSession``."""
+        return self._with_refresh(lambda _sf: fn(self._conn_or_load()), write=write)
+
+    def _conn_or_load(self) -> StoredConnection:
+        return self._conn or self.current()
+
+    def _with_refresh(self, attempt: Callable[[Salesforce], T], *, write: bool) -> T:
+        conn, sf = self._client()
+        try:
+            try:
+                result = attempt(sf)
+            except ExpiredSession:
+                conn, sf = self._refresh(conn.token_version)
+                try:
+                    result = attempt(sf)
+                except ExpiredSession as exc:
+                    self.store.set_problem(PROBLEM_TOKEN_REFUSED, "new token refused")
+                    raise ConnectionNeedsAttention(
+                        "Salesforce refused a freshly issued token: the connection needs "
+                        "attention (is the integration user still active and allowed to use "
+                        "the connected app?)"
+                    ) from exc
+        except ActionError:
+            raise
+        except SalesforceError as exc:
+            raise map_salesforce_error(exc, write=write) from exc
+        except requests.Timeout as exc:
+            raise self._unavailable(write, "Salesforce did not answer in time") from exc
+        except requests.RequestException as exc:
+            self.store.set_problem(PROBLEM_UNREACHABLE, type(exc).__name__)
+            raise self._unavailable(
+                write and not isinstance(exc, requests.ConnectionError),
+                f"could not reach Salesforce ({type(exc).__name__})",
+            ) from exc
+        self._after_success(sf)
+        return result
+
+    @staticmethod
+    def _unavailable(write: bool, message: str) -> SalesforceUnavailable:
+        if write:
+            return OutcomeUnknown(
+                f"{message}; the change may or may not have been made. Check the record in "
+                "Salesforce before trying again."
+            )
+        return SalesforceUnavailable(message)
+
+    def _after_success(self, sf: Salesforce) -> None:
+        usage = getattr(sf, "api_usage", {}).get("api-usage")
+        conn = self._conn
+        if conn is None:
+            return
+        if usage is not None:
+            self.record_usage(usage.used, usage.total)
+        elif conn.problem:
+            self.store.set_problem(None)
+
+    def record_usage(self, used: int, total: int) -> None:
+        """Keep the org's API usage (from ``Sforce-Limit-Info``) for `sfbot status`."""
+        conn = self._conn
+        if conn is None:
+            return
+        if (used, total) != (conn.api_usage_used, conn.api_usage_max) or conn.problem:
+            self.store.record_usage(used, total)
+            if conn.problem:
+                self.store.set_problem(None)
+            with self._lock:
+                if self._conn is conn:
+                    self._conn = replace(
+                        conn, api_usage_used=used, api_usage_max=total, problem=None
+                    )

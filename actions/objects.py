@@ -1,0 +1,168 @@
+"""The Salesforce objects sfbot works with, and record ids."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from actions.errors import InvalidInput
+
+ObjectName = Literal["lead", "contact", "account", "opportunity", "case", "campaign"]
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    key: ObjectName
+    api_name: str
+    label: str
+    key_prefix: str
+    # SOQL fields shown on a record card, in this order.
+    card_fields: tuple[str, ...]
+    # Where the action's seed inputs go (None: the object has no such field).
+    name_fields: tuple[str, ...]
+    phone_field: str | None
+    email_field: str | None
+    deletable: bool = False
+
+
+OBJECTS: dict[str, ObjectSpec] = {
+    spec.key: spec
+    for spec in (
+        ObjectSpec(
+            "lead",
+            "Lead",
+            "Lead",
+            "00Q",
+            ("Id", "Name", "Email", "Phone", "Company", "Status", "IsConverted"),
+            ("FirstName", "LastName"),
+            "Phone",
+            "Email",
+            deletable=True,
+        ),
+        ObjectSpec(
+            "contact",
+            "Contact",
+            "Contact",
+            "003",
+            ("Id", "Name", "Email", "Phone", "Account.Name", "Title"),
+            ("FirstName", "LastName"),
+            "Phone",
+            "Email",
+        ),
+        ObjectSpec(
+            "account",
+            "Account",
+            "Account",
+            "001",
+            ("Id", "Name", "Phone", "Industry", "Type"),
+            ("Name",),
+            "Phone",
+            None,
+        ),
+        ObjectSpec(
+            "opportunity",
+            "Opportunity",
+            "Opportunity",
+            "006",
+            ("Id", "Name", "StageName", "Amount", "CloseDate", "Account.Name"),
+            ("Name",),
+            None,
+            None,
+        ),
+        ObjectSpec(
+            "case",
+            "Case",
+            "Case",
+            "500",
+            (
+                "Id",
+                "CaseNumber",
+                "Subject",
+                "SuppliedName",
+                "SuppliedEmail",
+                "SuppliedPhone",
+                "Status",
+                "Priority",
+                "Account.Name",
+            ),
+            ("SuppliedName",),
+            "SuppliedPhone",
+            "SuppliedEmail",
+            deletable=True,
+        ),
+        ObjectSpec(
+            "campaign",
+            "Campaign",
+            "Campaign",
+            "701",
+            ("Id", "Name", "Status", "Type", "IsActive"),
+            ("Name",),
+            None,
+            None,
+        ),
+    )
+}
+
+BY_PREFIX = {spec.key_prefix: spec for spec in OBJECTS.values()}
+BY_API_NAME = {spec.api_name: spec for spec in OBJECTS.values()}
+
+_ID_RE = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+_CHECKSUM_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+
+
+def _checksum(id15: str) -> str:
+    """The 3-character case-safe suffix of a 15-character Salesforce id."""
+    out = []
+    for chunk in (id15[0:5], id15[5:10], id15[10:15]):
+        bits = sum(1 << i for i, ch in enumerate(chunk) if "A" <= ch <= "Z")
+        out.append(_CHECKSUM_ALPHABET[bits])
+    return "".join(out)
+
+
+def normalize_id(value: str, field: str = "id") -> str:
+    """Validate a 15- or 18-character record id and return its 18-character form."""
+    text = value.strip()
+    if not _ID_RE.match(text):
+        raise InvalidInput(
+            f"{value!r} is not a Salesforce record id (15 or 18 letters and digits)",
+            code="MALFORMED_ID",
+            fields=[field],
+        )
+    if len(text) == 15:
+        return text + _checksum(text)
+    if _checksum(text[:15]).lower() != text[15:].lower():
+        raise InvalidInput(
+            f"{value!r} is not a valid Salesforce record id (its checksum does not match)",
+            code="MALFORMED_ID",
+            fields=[field],
+        )
+    return text[:15] + _checksum(text[:15])
+
+
+def spec_for_id(record_id: str, field: str = "id") -> ObjectSpec:
+    spec = BY_PREFIX.get(record_id[:3])
+    if spec is None:
+        raise InvalidInput(
+            f"{record_id} is not a record sfbot works with "
+            f"({', '.join(s.label.lower() + 's' for s in OBJECTS.values())})",
+            code="UNSUPPORTED_OBJECT",
+            fields=[field],
+        )
+    return spec
+
+
+def object_spec(name: str, field: str = "object") -> ObjectSpec:
+    spec = OBJECTS.get(name.strip().lower())
+    if spec is None:
+        raise InvalidInput(
+            f"unknown object {name!r}: use one of {', '.join(OBJECTS)}",
+            code="UNSUPPORTED_OBJECT",
+            fields=[field],
+        )
+    return spec
+
+
+def record_url(instance_url: str, api_name: str, record_id: str) -> str:
+    """The record's page in Lightning Experience."""
+    return f"{instance_url}/lightning/r/{api_name}/{record_id}/view"

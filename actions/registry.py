@@ -1,0 +1,110 @@
+"""The catalogue of actions: name, description, typed input and output, one function each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from actions.context import ActionContext
+from actions.convert_lead import ConvertLeadInput, ConvertLeadOutput, convert_lead
+from actions.create_record import CreateRecordInput, CreateRecordOutput, create_record
+from actions.delete_record import DeleteRecordInput, DeleteRecordOutput, delete_record
+from actions.errors import InvalidInput
+from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
+from actions.update_record import UpdateRecordInput, UpdateRecordOutput, update_record
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    description: str
+    input_model: type[BaseModel]
+    output_model: type[BaseModel]
+    run: Callable[[ActionContext, Any], BaseModel]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "description": self.description,
+            "inputs": self.input_model.model_json_schema(),
+            "outputs": self.output_model.model_json_schema(),
+        }
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action(
+            "create_record",
+            "Create a lead, contact, account, opportunity, case or campaign.",
+            CreateRecordInput,
+            CreateRecordOutput,
+            create_record,
+        ),
+        Action(
+            "update_record",
+            "Change some fields of a record; the object comes from the record id.",
+            UpdateRecordInput,
+            UpdateRecordOutput,
+            update_record,
+        ),
+        Action(
+            "delete_record",
+            "Delete a lead or a case.",
+            DeleteRecordInput,
+            DeleteRecordOutput,
+            delete_record,
+        ),
+        Action(
+            "lookup_record",
+            "Find records by id, email, phone or name (contacts, leads and accounts by default).",
+            LookupRecordInput,
+            LookupRecordOutput,
+            lookup_record,
+        ),
+        Action(
+            "convert_lead",
+            "Convert a lead into an account, a contact and an opportunity.",
+            ConvertLeadInput,
+            ConvertLeadOutput,
+            convert_lead,
+        ),
+    )
+}
+
+
+def invalid_input_from(exc: ValidationError) -> InvalidInput:
+    """Pydantic's errors as one InvalidInput naming every bad field."""
+    fields, messages = [], []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "input"
+        fields.append(loc)
+        messages.append(f"{loc}: {err['msg']}" if err["loc"] else err["msg"])
+    return InvalidInput("; ".join(messages), code="INVALID_INPUT", fields=fields)
+
+
+def parse_input(action: Action, raw: Mapping[str, Any]) -> BaseModel:
+    try:
+        return action.input_model.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid_input_from(exc) from exc
+
+
+def get_action(name: str) -> Action:
+    try:
+        return ACTIONS[name]
+    except KeyError:
+        raise InvalidInput(
+            f"unknown action {name!r}: use one of {', '.join(ACTIONS)}",
+            code="UNKNOWN_ACTION",
+            fields=["action"],
+        ) from None
+
+
+def run_action(ctx: ActionContext, name: str, raw: Mapping[str, Any]) -> BaseModel:
+    """Validate ``raw`` against the action's input model and run it."""
+    action = get_action(name)
+    return action.run(ctx, parse_input(action, raw))

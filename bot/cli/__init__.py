@@ -1,0 +1,33 @@
+"""The `sfbot` command line."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.action_cmds import list_actions, run_action_cmd
+from bot.cli.common import configure_logging
+from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
+from bot.cli.db_cmds import db_group, rotate_key
+
+
+@click.group()
+@click.version_option(package_name="sfbot")
+def cli() -> None:
+    """sfbot: Salesforce actions for agents, inside Slack."""
+    configure_logging()
+
+
+for command in (
+    connect_group,
+    status,
+    disconnect_cmd,
+    list_actions,
+    run_action_cmd,
+    db_group,
+    rotate_key,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    cli(prog_name="sfbot")

@@ -1,0 +1,51 @@
+"""`sfbot actions` and `sfbot action NAME --input JSON`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from actions.errors import InvalidInput
+from actions.registry import ACTIONS, get_action, parse_input
+from bot.cli.common import action_context, handle_errors, print_json
+
+
+@click.command("actions")
+@click.option("--json", "as_json", is_flag=True, help="Inputs and outputs as JSON Schemas")
+def list_actions(as_json: bool) -> None:
+    """The actions sfbot can run, with their inputs and outputs."""
+    if as_json:
+        print_json({"actions": [a.describe() for a in ACTIONS.values()]})
+        return
+    for action in ACTIONS.values():
+        schema = action.input_model.model_json_schema()
+        required = set(schema.get("required", []))
+        inputs = ", ".join(
+            name + ("" if name in required else "?") for name in schema.get("properties", {})
+        )
+        outputs = ", ".join(action.output_model.model_json_schema().get("properties", {}))
+        click.echo(f"{action.name}({inputs}) -> {{{outputs}}}")
+        click.echo(f"    {action.description}")
+
+
+@click.command("action")
+@click.argument("name")
+@click.option("--input", "raw_input", required=True, help="The input as a JSON object")
+@handle_errors
+def run_action_cmd(name: str, raw_input: str) -> None:
+    """Run one action and print its output as JSON."""
+    action = get_action(name)
+    try:
+        raw: Any = json.loads(raw_input)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"--input is not JSON: {exc.msg}", code="INVALID_JSON") from exc
+    if not isinstance(raw, dict):
+        raise InvalidInput("--input must be a JSON object", code="INVALID_JSON")
+    inp = parse_input(action, raw)
+    ctx = action_context()
+    try:
+        print_json(action.run(ctx, inp).model_dump(mode="json"))
+    finally:
+        ctx.close()

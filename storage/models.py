@@ -1,0 +1,56 @@
+"""SQLAlchemy 2.0 models. The schema itself is owned by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SalesforceConnectionRow(Base):
+    """The one service-account connection of this installation (id is always 1).
+
+    Columns ending in ``_enc`` hold Fernet tokens, never plaintext.
+    """
+
+    __tablename__ = "sf_connection"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_sf_connection_singleton"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    flow: Mapped[str] = mapped_column(String(32))
+    login_url: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret_enc: Mapped[str | None] = mapped_column(Text)
+    private_key_enc: Mapped[str | None] = mapped_column(Text)
+    refresh_token_enc: Mapped[str | None] = mapped_column(Text)
+    access_token_enc: Mapped[str | None] = mapped_column(Text)
+    token_version: Mapped[int] = mapped_column(Integer, default=0)
+    username: Mapped[str | None] = mapped_column(String(255))
+    instance_url: Mapped[str] = mapped_column(String(255))
+    org_id: Mapped[str] = mapped_column(String(18))
+    user_id: Mapped[str] = mapped_column(String(18))
+    api_version: Mapped[str] = mapped_column(String(8))
+    scopes: Mapped[str] = mapped_column(Text, default="")
+    connected_by: Mapped[str] = mapped_column(String(255))
+    connected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    token_refreshed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    api_usage_used: Mapped[int | None] = mapped_column(Integer)
+    api_usage_max: Mapped[int | None] = mapped_column(Integer)
+    problem: Mapped[str | None] = mapped_column(String(32))
+    problem_detail: Mapped[str | None] = mapped_column(Text)
+
+
+class MetadataCacheRow(Base):
+    """Cached Salesforce metadata (describes, converted lead status), shared by processes."""
+
+    __tablename__ = "sf_metadata_cache"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    org_id: Mapped[str] = mapped_column(String(18))
+    value: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
