@@ -16,7 +16,8 @@ from actions.errors import (
     SalesforceUnavailable,
 )
 from actions.registry import ACTIONS
-from storage.connection_store import StoredConnection, utcnow
+from storage.connection_store import StoredConnection
+from storage.times import utcnow
 
 logger = logging.getLogger(__name__)
 

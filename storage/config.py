@@ -11,7 +11,9 @@ DEFAULT_DATABASE_URL = "sqlite:///sfbot.db"
 class StorageSettings(BaseSettings):
     """Where sfbot keeps its state and how it encrypts secrets at rest."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
 
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,

@@ -4,28 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from storage.crypto import Cipher
 from storage.db import Database
 from storage.models import MetadataCacheRow, SalesforceConnectionRow
+from storage.times import as_utc, utcnow
 
 SECRET_FIELDS = ("client_secret", "private_key", "refresh_token", "access_token")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 @dataclass(frozen=True)
@@ -85,8 +75,8 @@ class ConnectionStore:
             refresh_token=self._decrypt(row.refresh_token_enc),
             access_token=self._decrypt(row.access_token_enc),
             token_version=row.token_version,
-            connected_at=_aware(row.connected_at) or utcnow(),
-            token_refreshed_at=_aware(row.token_refreshed_at),
+            connected_at=as_utc(row.connected_at) or utcnow(),
+            token_refreshed_at=as_utc(row.token_refreshed_at),
             api_usage_used=row.api_usage_used,
             api_usage_max=row.api_usage_max,
             problem=row.problem,
@@ -135,15 +125,21 @@ class ConnectionStore:
     ) -> StoredConnection:
         """Replace the access token that failed, unless someone already did.
 
-        The row is locked (``SELECT ... FOR UPDATE`` on PostgreSQL) while ``fetch`` gets a new
-        token, so concurrent processes refresh once: the others see a newer ``token_version``
-        and reuse the token it stored.
+        The row is write-locked first (an UPDATE: a row lock on PostgreSQL, the database's
+        write lock on SQLite) while ``fetch`` gets a new token, so concurrent threads and
+        processes refresh once: the others then see a newer ``token_version`` and reuse the
+        token it stored.
         """
         with self.db.session() as s:
+            s.execute(
+                update(SalesforceConnectionRow)
+                .where(SalesforceConnectionRow.id == 1)
+                .values(token_version=SalesforceConnectionRow.token_version)
+            )
             row = s.execute(
                 select(SalesforceConnectionRow)
                 .where(SalesforceConnectionRow.id == 1)
-                .with_for_update()
+                .execution_options(populate_existing=True)
             ).scalar_one_or_none()
             if row is None:
                 raise LookupError("no Salesforce connection is stored")
@@ -198,7 +194,7 @@ class ConnectionStore:
             row = s.get(MetadataCacheRow, key)
             if row is None or row.org_id != org_id:
                 return None
-            fetched = _aware(row.fetched_at) or utcnow()
+            fetched = as_utc(row.fetched_at) or utcnow()
             if utcnow() - fetched > max_age:
                 return None
             return json.loads(row.value)
@@ -211,12 +207,3 @@ class ConnectionStore:
                 s.add(MetadataCacheRow(key=key, org_id=org_id, value=text, fetched_at=utcnow()))
             else:
                 row.org_id, row.value, row.fetched_at = org_id, text, utcnow()
-
-
-def with_updates(conn: StoredConnection, **changes: Any) -> StoredConnection:
-    """A copy of ``conn`` with some fields changed (validated names)."""
-    known = {f.name for f in fields(StoredConnection)}
-    unknown = set(changes) - known
-    if unknown:
-        raise TypeError(f"unknown connection fields: {sorted(unknown)}")
-    return replace(conn, **changes)

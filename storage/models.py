@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, Integer, String, Text
+from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -54,3 +54,36 @@ class MetadataCacheRow(Base):
     org_id: Mapped[str] = mapped_column(String(18))
     value: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntryRow(Base):
+    """Who in Slack asked for which action on which records, and how it ended.
+
+    Neither secrets nor free-text values are copied here: only ids, names and codes.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(16))
+    slack_team_id: Mapped[str | None] = mapped_column(String(32))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(64))
+    object: Mapped[str | None] = mapped_column(String(32))
+    record_ids: Mapped[str] = mapped_column(Text, default="[]")
+    outcome: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[str | None] = mapped_column(String(64))
+
+
+class IdempotencyKeyRow(Base):
+    """A claimed submission (view id, button click): a repeat returns the first result."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str | None] = mapped_column(Text)

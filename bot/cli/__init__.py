@@ -8,6 +8,7 @@ from bot.cli.action_cmds import list_actions, run_action_cmd
 from bot.cli.common import configure_logging
 from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
 from bot.cli.db_cmds import db_group, rotate_key
+from bot.cli.run_cmd import run
 
 
 @click.group()
@@ -25,6 +26,7 @@ for command in (
     run_action_cmd,
     db_group,
     rotate_key,
+    run,
 ):
     cli.add_command(command)
 

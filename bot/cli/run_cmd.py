@@ -1,0 +1,58 @@
+"""`sfbot run`: start the Slack app (Socket Mode by default, or HTTP)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from slack_sdk.errors import SlackApiError
+
+from bot.app import create_app, make_client
+from bot.cli.common import fail, handle_errors
+from bot.config import Settings
+from bot.server import serve_http
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+@click.command("run")
+@click.option("--http", "use_http", is_flag=True, help="Serve HTTP instead of Socket Mode")
+@click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (PORT)")
+@click.option("--host", default=None, help="HTTP address to bind (SFBOT_HOST)")
+@handle_errors
+def run(use_http: bool, port: int | None, host: str | None) -> None:
+    """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    settings = Settings()
+    missing = settings.missing_for_run()
+    if missing:
+        fail("CONFIGURATION", f"missing configuration: {', '.join(missing)}", 2, missing)
+    client = make_client(settings)
+    try:
+        auth = client.auth_test()
+    except SlackApiError as exc:
+        fail(
+            "SLACK_AUTH",
+            f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}",
+            2,
+            ["SLACK_BOT_TOKEN"],
+        )
+        return
+    services = Services.build(settings)
+    services.actions.db.ensure_schema()
+    app = create_app(settings, client=client, services=services)
+    logging.getLogger().setLevel(logging.INFO)
+    logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
+    if settings.slack_app_token is not None and not use_http:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        logger.info("starting in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return
+    serve_http(
+        app,
+        services,
+        host or settings.host,
+        port or settings.port,
+        threads=settings.listener_threads,
+    )

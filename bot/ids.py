@@ -1,0 +1,78 @@
+"""Every callback_id, action_id and block_id the app uses, in one place.
+
+Slack sends these back in interaction payloads; listeners match on them, builders set them.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+COMMAND = "/sf"
+
+
+class CallbackId(StrEnum):
+    # modals (view.callback_id)
+    CREATE_MODAL = "sf_create_modal"
+    UPDATE_MODAL = "sf_update_modal"
+    CONVERT_MODAL = "sf_convert_modal"
+    CONNECT_MODAL = "sf_connect_modal"
+    ADD_TO_RECORD_MODAL = "sf_add_to_record_modal"
+    RESULT_MODAL = "sf_result_modal"
+    DIGEST_MODAL = "sf_digest_modal"
+    # shortcuts (manifest.yml declares the same ids)
+    GLOBAL_CREATE = "sf_create_record"
+    MESSAGE_CREATE = "sf_create_from_message"
+    MESSAGE_ADD_TO_RECORD = "sf_add_to_record"
+
+
+class ActionId(StrEnum):
+    # buttons on record cards (value = record id)
+    UPDATE_RECORD = "sf_record_update"
+    CONVERT_LEAD = "sf_record_convert"
+    DELETE_RECORD = "sf_record_delete"
+    OPEN_RECORD = "sf_record_open"  # link button: Slack still sends block_actions
+    # modal elements
+    OBJECT_PICKER = "sf_object_picker"
+    FIELD_INPUT = "sf_field_input"
+    ACCOUNT_SEARCH = "sf_account_search"
+    RECORD_SEARCH = "sf_record_search"
+    CONNECT_FLOW = "sf_connect_flow"
+    # connection management
+    DISCONNECT = "sf_disconnect"
+    # digests (issue: scheduled digests)
+    DIGEST_RUN_NOW = "sf_digest_run_now"
+    DIGEST_TOGGLE = "sf_digest_toggle"
+    DIGEST_EDIT = "sf_digest_edit"
+    DIGEST_DELETE = "sf_digest_delete"
+
+
+class BlockId(StrEnum):
+    OBJECT = "sf_object"
+    NAME = "sf_name"
+    PHONE = "sf_phone"
+    EMAIL = "sf_email"
+    DESCRIPTION = "sf_description"
+    ACCOUNT = "sf_account"
+    OPPORTUNITY_NAME = "sf_opportunity_name"
+    RECORD = "sf_record"
+    ERROR = "sf_error"
+    CONNECT_FLOW = "sf_connect_flow"
+    LOGIN_URL = "sf_login_url"
+    CLIENT_ID = "sf_client_id"
+    CLIENT_SECRET = "sf_client_secret"  # noqa: S105 - a block id
+    USERNAME = "sf_username"
+    PRIVATE_KEY = "sf_private_key"
+
+
+FIELD_BLOCK_PREFIX = "sf_field:"
+
+
+def field_block_id(api_name: str) -> str:
+    """The block_id of the input for another Salesforce field, e.g. ``sf_field:Company``."""
+    return FIELD_BLOCK_PREFIX + api_name
+
+
+def field_from_block_id(block_id: str) -> str | None:
+    if block_id.startswith(FIELD_BLOCK_PREFIX):
+        return block_id[len(FIELD_BLOCK_PREFIX) :]
+    return None

@@ -1,0 +1,71 @@
+"""`/sf lookup [object] <email | phone | record id | name>`: private record cards."""
+
+from __future__ import annotations
+
+import re
+
+from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
+from actions.objects import OBJECTS
+from actions.registry import ACTIONS, parse_input
+from bot.blocks.cards import lookup_results
+from bot.listeners.commands.registry import CommandRequest, Subcommand
+
+ID_RE = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
+PHONE_RE = re.compile(r"^\+?[0-9().\-\s]{6,}$")
+
+
+def parse_lookup(args: str) -> dict[str, str]:
+    """Split `[object] <term>` and tell an id, an email, a phone and a name apart."""
+    words = args.split()
+    raw: dict[str, str] = {}
+    if words and words[0].lower() in OBJECTS:
+        raw["object"] = words[0].lower()
+        words = words[1:]
+    term = " ".join(words)
+    if "@" in term:
+        raw["email"] = term
+    elif ID_RE.match(term) and any(ch.isdigit() for ch in term):
+        raw["id"] = term
+    elif PHONE_RE.match(term) and sum(ch.isdigit() for ch in term) >= 6:
+        raw["phone"] = term
+    else:
+        raw["name"] = term
+    return raw
+
+
+def handle_lookup(req: CommandRequest) -> None:
+    if not req.args:
+        req.respond(
+            response_type="ephemeral",
+            text="Usage: `/sf lookup [object] <email | phone | record id | name>`",
+        )
+        return
+    raw = parse_lookup(req.args)
+    inp = parse_input(ACTIONS["lookup_record"], raw)
+    assert isinstance(inp, LookupRecordInput)
+    services = req.services
+    result: LookupRecordOutput = services.run_audited(
+        req.origin,
+        "lookup_record",
+        lambda: lookup_record(services.actions, inp),
+        object_name=inp.object,
+        record_ids=lambda out: [r.id for r in out.records],
+    )
+    req.respond(
+        response_type="ephemeral",
+        text=f"{result.count} Salesforce record(s) match {req.args}",
+        blocks=lookup_results(req.args, result.records, result.count),
+    )
+
+
+SUBCOMMAND = Subcommand(
+    name="lookup",
+    usage="lookup [object] <email | phone | record id | name>",
+    summary="Find contacts, leads and accounts (or one object) and act on them.",
+    handler=handle_lookup,
+    examples=(
+        "/sf lookup ada@example.com",
+        "/sf lookup lead +1 415 555 0100",
+        "/sf lookup 00Q5e00000ABCDE",
+    ),
+)

@@ -1,0 +1,130 @@
+"""What listeners need, built once by ``create_app`` and handed to them by middleware."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from actions.context import ActionContext
+from actions.errors import ActionError
+from bot.config import Settings
+from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+ADMIN_CACHE_SECONDS = 300.0
+
+
+@dataclass
+class AdminPolicy:
+    """Admins are SFBOT_ADMINS, else the workspace's admins and owners (users.info)."""
+
+    configured: list[str]
+    _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def is_admin(self, client: WebClient, user_id: str) -> bool:
+        if self.configured:
+            return user_id in self.configured
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(user_id)
+            if hit and now - hit[0] < ADMIN_CACHE_SECONDS:
+                return hit[1]
+        try:
+            user = client.users_info(user=user_id)["user"]
+        except SlackApiError:
+            logger.warning("users.info failed for %s; treating as not an admin", user_id)
+            return False
+        allowed = bool(user.get("is_admin") or user.get("is_owner"))
+        with self._lock:
+            self._cache[user_id] = (now, allowed)
+        return allowed
+
+
+@dataclass
+class SlackOrigin:
+    """Who asked, from where: the attribution written to the audit log."""
+
+    user_id: str
+    team_id: str | None = None
+    channel_id: str | None = None
+
+
+@dataclass
+class Services:
+    settings: Settings
+    actions: ActionContext
+    audit: AuditStore
+    idempotency: IdempotencyStore
+    admins: AdminPolicy
+
+    @classmethod
+    def build(cls, settings: Settings, actions: ActionContext | None = None) -> Services:
+        ctx = actions or ActionContext.build(settings)
+        return cls(
+            settings=settings,
+            actions=ctx,
+            audit=AuditStore(ctx.db),
+            idempotency=IdempotencyStore(ctx.db),
+            admins=AdminPolicy(list(settings.admins)),
+        )
+
+    def run_audited(
+        self,
+        origin: SlackOrigin,
+        action: str,
+        fn: Callable[[], T],
+        *,
+        object_name: str | None = None,
+        record_ids: Callable[[T], list[str]] | list[str] | None = None,
+    ) -> T:
+        """Run an action and write who asked for it and how it ended to the audit log."""
+        try:
+            result = fn()
+        except ActionError as exc:
+            ids = record_ids if isinstance(record_ids, list) else []
+            self._audit(origin, action, object_name, ids, "error", exc.code)
+            raise
+        ids = record_ids(result) if callable(record_ids) else record_ids or []
+        self._audit(origin, action, object_name, ids, "ok", None)
+        return result
+
+    def _audit(
+        self,
+        origin: SlackOrigin,
+        action: str,
+        object_name: str | None,
+        ids: list[str],
+        outcome: str,
+        code: str | None,
+    ) -> None:
+        self.audit.record(
+            AuditEntry(
+                action=action,
+                outcome=outcome,
+                slack_team_id=origin.team_id,
+                slack_user_id=origin.user_id,
+                channel_id=origin.channel_id,
+                object=object_name,
+                record_ids=[i for i in ids if i],
+                error_code=code,
+            )
+        )
+
+
+def services_of(context: Any) -> Services:
+    """The Services that the middleware put into Bolt's context."""
+    services = context.get("services")
+    if not isinstance(services, Services):
+        raise RuntimeError("sfbot services middleware did not run")
+    return services
