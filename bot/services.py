@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -67,6 +68,8 @@ class Services:
     audit: AuditStore
     idempotency: IdempotencyStore
     admins: AdminPolicy
+    # Salesforce writes started by modal submissions (see bot.modal_submit)
+    executor: ThreadPoolExecutor
 
     @classmethod
     def build(cls, settings: Settings, actions: ActionContext | None = None) -> Services:
@@ -77,6 +80,9 @@ class Services:
             audit=AuditStore(ctx.db),
             idempotency=IdempotencyStore(ctx.db),
             admins=AdminPolicy(list(settings.admins)),
+            executor=ThreadPoolExecutor(
+                max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
+            ),
         )
 
     def run_audited(

@@ -1,0 +1,113 @@
+"""Running a Salesforce write from a modal submission inside Slack's 3-second window.
+
+The write runs on a worker thread. If it ends within ``settings.modal_wait_seconds`` the
+submission is answered directly (close, field errors, or a result view). Otherwise the modal
+turns into a "working on it" view at once and is finished with ``views.update`` later.
+
+A submission is claimed by its view id first, so a double click or a resubmitted modal never
+writes twice: the repeat sees the first one's result, or that it is still running.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Future, wait
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from slack_bolt import Ack
+from slack_sdk import WebClient
+from slack_sdk.models.views import View
+
+from actions.errors import ActionError, InvalidInput
+from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class SubmitOutcome:
+    """What to show for the finished work.
+
+    ``errors`` (block_id -> message) are shown on the fields when the work ended before the
+    ack; ``view`` is shown otherwise (None closes the modal), so an error outcome should set
+    both: the fields' errors, and the modal re-rendered with the error at the top.
+    """
+
+    view: View | None = None
+    errors: dict[str, str] | None = None
+
+
+@dataclass
+class Submission(Generic[T]):
+    """One modal submission's work and how to present each ending."""
+
+    key: str
+    work: Callable[[], T]
+    on_success: Callable[[T], View | None]  # the view to show, or None to close
+    on_error: Callable[[ActionError], SubmitOutcome]
+    working_view: Callable[[], View]
+    closed_view: Callable[[], View]  # shown after a late success whose on_success closes
+    replay: Callable[[Any], View | None]  # show a finished earlier attempt's stored result
+    to_store: Callable[[T], Any]
+
+
+def submit(
+    ack: Ack,
+    client: WebClient,
+    view_id: str,
+    services: Services,
+    sub: Submission[T],
+) -> None:
+    claimed, state, stored = services.idempotency.claim(sub.key)
+    if not claimed:
+        if state == services.idempotency.DONE:
+            shown = sub.replay(stored)
+            ack() if shown is None else ack(response_action="update", view=shown)
+        else:
+            ack(response_action="update", view=sub.working_view())
+        return
+
+    future = services.executor.submit(sub.work)
+    finished, _ = wait([future], timeout=services.settings.modal_wait_seconds)
+    if not finished:
+        ack(response_action="update", view=sub.working_view())
+        outcome = _finish(sub, services, future)
+        client.views_update(view_id=view_id, view=outcome.view or sub.closed_view())
+        return
+    outcome = _finish(sub, services, future)
+    if outcome.errors:
+        ack(response_action="errors", errors=outcome.errors)
+    elif outcome.view is None:
+        ack()
+    else:
+        ack(response_action="update", view=outcome.view)
+
+
+def _finish(sub: Submission[T], services: Services, future: Future[T]) -> SubmitOutcome:
+    """Store the result (or release the claim on failure) and decide what to show."""
+    try:
+        value = future.result()
+    except ActionError as exc:
+        services.idempotency.release(sub.key)
+        return sub.on_error(exc)
+    except Exception:
+        services.idempotency.release(sub.key)
+        raise
+    services.idempotency.finish(sub.key, sub.to_store(value))
+    return SubmitOutcome(view=sub.on_success(value))
+
+
+def invalid_to_errors(
+    exc: InvalidInput, block_for_field: Callable[[str], str | None]
+) -> dict[str, str] | None:
+    """Map an InvalidInput's fields to modal blocks; None when no field has a block."""
+    errors: dict[str, str] = {}
+    for name in exc.fields or []:
+        block = block_for_field(name)
+        if block:
+            errors[block] = exc.message[:150]
+    return errors or None
