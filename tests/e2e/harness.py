@@ -119,7 +119,7 @@ class SfbotApp:
     def connect(self) -> subprocess.CompletedProcess[str]:
         """Connect the stored service account through the real CLI."""
         result = run_cli(
-            self.env,
+            {**self.env, "SFBOT_CLIENT_SECRET": CC_CLIENT_SECRET},
             "connect",
             "client-credentials",
             "--login-url",

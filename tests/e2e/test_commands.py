@@ -1,0 +1,137 @@
+"""`/sf help`, `/sf lookup`, request verification and robustness, over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import time
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.e2e.harness import AGENT, CHANNEL
+
+
+def command(driver, slack, text: str, user: str = AGENT) -> tuple[object, dict]:
+    """Send `/sf <text>`; return the ack and the reply posted to its response_url."""
+    r = driver.slash_command("/sf", text, user_id=user, channel_id=CHANNEL)
+    assert r.status_code == 200
+    assert r.ack_in_time
+    url = r.payload["response_url"]
+    reply = slack.wait_for_response(lambda resp: resp["url"] == url, timeout=10)
+    return r, reply["body"]
+
+
+def all_text(body: dict) -> str:
+    return json.dumps(body.get("blocks", [])) + body.get("text", "")
+
+
+def test_help_lists_every_subcommand_with_examples(driver, slack):
+    _, body = command(driver, slack, "help")
+    assert body["response_type"] == "ephemeral"
+    text = all_text(body)
+    for sub in ("help", "lookup"):
+        assert f"/sf {sub}" in text
+    assert "e.g." in text
+    slack.assert_no_invalid_calls()
+
+
+def test_empty_command_shows_help_and_unknown_is_explained(driver, slack):
+    _, body = command(driver, slack, "")
+    assert "/sf lookup" in all_text(body)
+    _, body = command(driver, slack, "frobnicate now")
+    assert "not a command" in body["text"]
+
+
+def test_lookup_by_email_shows_a_private_card(driver, slack, sf):
+    lead = sf.insert(
+        "Lead",
+        {
+            "FirstName": "Ada",
+            "LastName": "Lovelace",
+            "Company": "Analytical",
+            "Email": "ada.e2e@example.com",
+        },
+    )
+    _, body = command(driver, slack, "lookup ada.e2e@example.com")
+    assert body["response_type"] == "ephemeral"
+    text = all_text(body)
+    assert lead in text
+    assert "Ada Lovelace" in text
+    assert "/lightning/r/Lead/" in text
+    action_ids = {
+        e["action_id"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+    }
+    assert {"sf_record_update", "sf_record_convert", "sf_record_delete"} <= action_ids
+    slack.assert_no_invalid_calls()
+
+
+def test_lookup_shows_at_most_ten_and_says_how_many_more(driver, slack, sf):
+    for i in range(13):
+        sf.insert(
+            "Contact",
+            {"FirstName": f"Many{i}", "LastName": "Zebrafinch", "Email": f"z{i}@example.com"},
+        )
+    _, body = command(driver, slack, "lookup contact Zebrafinch")
+    cards = [
+        b for b in body["blocks"] if b["type"] == "section" and "card:" in b.get("block_id", "")
+    ]
+    assert len(cards) == 10
+    assert "3 more" in all_text(body)
+
+
+def test_lookup_nothing_found_and_bad_input(driver, slack):
+    _, body = command(driver, slack, "lookup nobody-here@example.com")
+    assert "No Salesforce records match" in all_text(body)
+    _, body = command(driver, slack, "lookup 00Q000000000000XYZ")  # bad checksum
+    assert "not a valid Salesforce record id" in body["text"]
+    _, body = command(driver, slack, "lookup")
+    assert "Usage" in body["text"]
+
+
+def test_lookup_hostile_text_is_only_a_search_term(driver, slack, sf):
+    _, body = command(driver, slack, "lookup } RETURNING User(Id, Username)")
+    assert "integration@" not in all_text(body)
+    _, body = command(driver, slack, "lookup lead x' OR Name != '")
+    assert "No Salesforce records match" in all_text(body) or body.get("blocks")
+
+
+def test_bad_signature_and_old_timestamp_are_rejected(driver, sfbot):
+    body = urlencode({"command": "/sf", "text": "help", "user_id": AGENT}).encode()
+    r = driver.send(body, "application/x-www-form-urlencoded", signature="v0=" + "0" * 64)
+    assert r.status_code == 401
+    old = int(time.time()) - 6 * 60
+    r = driver.send(body, "application/x-www-form-urlencoded", timestamp=old)
+    assert r.status_code == 401
+
+
+def test_slow_salesforce_still_acks_in_time(driver, slack, sf):
+    sf.insert("Lead", {"LastName": "Slowpoke", "Company": "Sloth", "Email": "slow.e2e@example.com"})
+    sf.delay = 2.0
+    try:
+        r, body = command(driver, slack, "lookup slow.e2e@example.com")
+    finally:
+        sf.delay = 0.0
+    assert r.elapsed.total_seconds() < 1.0
+    assert "Slowpoke" in all_text(body)
+
+
+def test_expired_token_mid_session_is_refreshed_once(driver, slack, sf):
+    sf.insert(
+        "Lead", {"LastName": "Refresher", "Company": "Mint", "Email": "fresh.e2e@example.com"}
+    )
+    before = sf.token_requests
+    sf.expire_all_tokens()
+    _, body = command(driver, slack, "lookup fresh.e2e@example.com")
+    assert "Refresher" in all_text(body)
+    assert sf.token_requests == before + 1
+    _, body = command(driver, slack, "lookup fresh.e2e@example.com")
+    assert sf.token_requests == before + 1
+
+
+@pytest.mark.parametrize("path", ["/healthz"])
+def test_healthz_reports_the_connection(sfbot, path):
+    import requests
+
+    r = requests.get(sfbot.url + path, timeout=5)
+    assert r.status_code == 200
+    assert r.json()["salesforce"]["connected"] is True
