@@ -193,9 +193,12 @@ def connection_status(ctx: ActionContext, *, live: bool = True) -> ConnectionSta
     usage = None
     if conn.api_usage_used is not None and conn.api_usage_max is not None:
         usage = {"used": conn.api_usage_used, "max": conn.api_usage_max}
+    known: Reason | None = None
+    if reason is not None:
+        known = "token_refused" if reason == "token_refused" else "org_unreachable"
     return ConnectionStatus(
         connected=reason is None,
-        reason=reason if reason in REASON_TEXT else (None if reason is None else "org_unreachable"),
+        reason=known,
         detail=(detail or REASON_TEXT.get(reason or "")) if reason else None,
         flow=conn.flow,
         instance_url=conn.instance_url,

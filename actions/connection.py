@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import requests
 from simple_salesforce import Salesforce
@@ -150,6 +150,10 @@ class SalesforceConnection:
                 raise ExpiredSession from exc
 
         return self._with_refresh(attempt, write=write)
+
+    def rest(self, path: str, *, method: str = "GET", write: bool = False, **kwargs: Any) -> Any:
+        """One REST call relative to ``/services/data/vXX.X/`` (JSON body as ``json=``)."""
+        return self.call(lambda sf: sf.restful(path, method=method, **kwargs), write=write)
 
     def call_raw(self, fn: Callable[[StoredConnection], T], *, write: bool = False) -> T:
         """Like ``call`` for requests made directly (SOAP): ``fn`` raises ``ExpiredSession``."""

@@ -79,7 +79,5 @@ def create_record(ctx: ActionContext, inp: CreateRecordInput) -> CreateRecordOut
             fields=[f"fields.{f.name}" for f in missing],
         )
     body = {k: v for k, v in values.items() if v is not None}
-    result = ctx.connection.call(
-        lambda sf: sf.restful(f"sobjects/{spec.api_name}/", method="POST", json=body), write=True
-    )
+    result = ctx.connection.rest(f"sobjects/{spec.api_name}/", method="POST", json=body, write=True)
     return CreateRecordOutput(id=result["id"])

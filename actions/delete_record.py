@@ -26,8 +26,5 @@ def delete_record(ctx: ActionContext, inp: DeleteRecordInput) -> DeleteRecordOut
             code="DELETE_NOT_ALLOWED",
             fields=["object_id"],
         )
-    ctx.connection.call(
-        lambda sf: sf.restful(f"sobjects/{spec.api_name}/{record_id}", method="DELETE"),
-        write=True,
-    )
+    ctx.connection.rest(f"sobjects/{spec.api_name}/{record_id}", method="DELETE", write=True)
     return DeleteRecordOutput()

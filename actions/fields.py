@@ -138,11 +138,11 @@ def build_fields(
                 put("FirstName", "name", parts.get("FirstName"))
         else:
             put(spec.name_fields[0], "name", name.strip())
-    for input_name, value, target in (
+    for input_name, given, target in (
         ("phone", phone, spec.phone_field),
         ("email", email, spec.email_field),
     ):
-        if value is None:
+        if given is None:
             continue
         if target is None:
             raise InvalidInput(
@@ -150,8 +150,7 @@ def build_fields(
                 code="FIELD_NOT_AVAILABLE",
                 fields=[input_name],
             )
-        checked = check_email(value) if input_name == "email" else check_phone(value)
-        put(target, input_name, checked)
+        put(target, input_name, check_email(given) if input_name == "email" else check_phone(given))
     if description is not None:
         put("Description", "description", description)
 

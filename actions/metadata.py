@@ -109,7 +109,7 @@ class Metadata:
 
     def describe(self, api_name: str) -> ObjectDescribe:
         def fetch() -> dict[str, Any]:
-            raw = self.connection.call(lambda sf: sf.restful(f"sobjects/{api_name}/describe"))
+            raw = self.connection.rest(f"sobjects/{api_name}/describe")
             return {
                 "name": raw["name"],
                 "label": raw.get("label", raw["name"]),

@@ -36,8 +36,8 @@ def refusal_from_errors(status: int, errors: list[dict[str, Any]], *, write: boo
     """Build the typed error for a list of Salesforce error objects."""
     if status >= 500:
         message = "; ".join(str(e.get("message", "")) for e in errors) or f"HTTP {status}"
-        cls = OutcomeUnknown if write else SalesforceUnavailable
-        return cls(f"Salesforce failed (HTTP {status}): {message}")
+        failed = f"Salesforce failed (HTTP {status}): {message}"
+        return OutcomeUnknown(failed) if write else SalesforceUnavailable(failed)
     first = errors[0] if errors else {}
     code = str(first.get("errorCode") or first.get("statusCode") or "SALESFORCE_ERROR")
     message = "; ".join(str(e.get("message", "")).strip() for e in errors if e.get("message"))
@@ -46,11 +46,8 @@ def refusal_from_errors(status: int, errors: list[dict[str, Any]], *, write: boo
     dups = [i for e in errors for i in duplicate_ids(e)]
     if dups:
         details["duplicates"] = dups
-    cls = (
-        NotFound
-        if status == 404 or code in ("NOT_FOUND", "ENTITY_IS_DELETED")
-        else SalesforceRefused
-    )
+    not_found = status == 404 or code in ("NOT_FOUND", "ENTITY_IS_DELETED")
+    cls: type[SalesforceRefused] = NotFound if not_found else SalesforceRefused
     return cls(
         message or f"Salesforce refused the request (HTTP {status})",
         code=code,
@@ -60,10 +57,10 @@ def refusal_from_errors(status: int, errors: list[dict[str, Any]], *, write: boo
 
 
 def map_salesforce_error(exc: SalesforceError, *, write: bool) -> ActionError:
-    content = exc.content
+    content: Any = exc.content
     if isinstance(content, dict):
         content = [content]
     if not isinstance(content, list):
         content = [{"message": str(content)[:300]}]
-    errors = [e for e in content if isinstance(e, dict)]
+    errors: list[dict[str, Any]] = [e for e in content if isinstance(e, dict)]
     return refusal_from_errors(exc.status, errors, write=write)

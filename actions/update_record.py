@@ -41,8 +41,7 @@ def update_record(ctx: ActionContext, inp: UpdateRecordInput) -> UpdateRecordOut
         extra=inp.fields,
         for_create=False,
     )
-    ctx.connection.call(
-        lambda sf: sf.restful(f"sobjects/{spec.api_name}/{record_id}", method="PATCH", json=values),
-        write=True,
+    ctx.connection.rest(
+        f"sobjects/{spec.api_name}/{record_id}", method="PATCH", json=values, write=True
     )
     return UpdateRecordOutput(id=record_id)

@@ -132,6 +132,4 @@ class IdempotencyStore:
     def purge(self, older_than: timedelta = timedelta(days=2)) -> int:
         with self.db.session() as s:
             cutoff = utcnow() - older_than
-            return s.execute(
-                delete(IdempotencyKeyRow).where(IdempotencyKeyRow.created_at < cutoff)
-            ).rowcount
+            return s.query(IdempotencyKeyRow).filter(IdempotencyKeyRow.created_at < cutoff).delete()

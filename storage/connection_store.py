@@ -169,7 +169,7 @@ class ConnectionStore:
 
     def delete(self) -> bool:
         with self.db.session() as s:
-            deleted = s.execute(delete(SalesforceConnectionRow)).rowcount
+            deleted = s.query(SalesforceConnectionRow).delete()
             s.execute(delete(MetadataCacheRow))
         return bool(deleted)
 
