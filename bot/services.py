@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from actions.context import ActionContext
 from actions.errors import ActionError
 from bot.config import Settings
+from bot.errors import user_message
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
 
 logger = logging.getLogger(__name__)
@@ -70,6 +71,9 @@ class Services:
     admins: AdminPolicy
     # Salesforce writes started by modal submissions (see bot.modal_submit)
     executor: ThreadPoolExecutor
+    # Work done after an ack (see ``later``): never on Bolt's listener threads, so a slow
+    # Salesforce can never keep the next request from being acknowledged.
+    background: ThreadPoolExecutor
 
     @classmethod
     def build(cls, settings: Settings, actions: ActionContext | None = None) -> Services:
@@ -83,7 +87,28 @@ class Services:
             executor=ThreadPoolExecutor(
                 max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
             ),
+            background=ThreadPoolExecutor(
+                max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
+            ),
         )
+
+    def later(self, fn: Callable[[], None], *, tell_user: Callable[[str], object]) -> None:
+        """Run ``fn`` after the ack on the background pool.
+
+        An ActionError is told to the user (``tell_user`` gets the message). Anything else is
+        a bug: logged with its stack trace, and the user is told something went wrong.
+        """
+
+        def run() -> None:
+            try:
+                fn()
+            except ActionError as exc:
+                tell_user(user_message(exc))
+            except Exception:
+                logger.exception("background work failed")
+                tell_user(":boom: Something went wrong in sfbot; the error was logged.")
+
+        self.background.submit(run)
 
     def run_audited(
         self,

@@ -58,6 +58,12 @@ def handle_sf(
             text=f":lock: `{COMMAND} {sub.name}` is for sfbot admins only.",
         )
         return
+    if sub.runs_in_background:
+        services.later(
+            lambda: sub.handler(request),
+            tell_user=lambda text: respond(response_type="ephemeral", text=text),
+        )
+        return
     try:
         sub.handler(request)
     except ActionError as exc:
