@@ -10,7 +10,7 @@ from pydantic import Field, field_validator
 from actions.base import ActionInput, ActionOutput, ExtraFields, OptionalText
 from actions.context import ActionContext
 from actions.errors import InvalidInput
-from actions.fields import build_fields, missing_required
+from actions.fields import build_fields, check_seed_inputs, missing_required
 from actions.objects import ObjectName, object_spec
 
 LEAD_COMPANY_PLACEHOLDER = "[not provided]"
@@ -58,6 +58,7 @@ def creation_defaults(ctx: ActionContext, inp: CreateRecordInput) -> dict[str, A
 def create_record(ctx: ActionContext, inp: CreateRecordInput) -> CreateRecordOutput:
     """Create one record; every value is checked before the single API call is made."""
     spec = object_spec(inp.object)
+    check_seed_inputs(spec, phone=inp.phone, email=inp.email)
     describe = ctx.metadata.describe(spec.api_name)
     extra = {**creation_defaults(ctx, inp), **inp.fields}
     values = build_fields(

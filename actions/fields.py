@@ -96,13 +96,27 @@ def coerce_value(info: FieldInfo, value: FieldValue, input_name: str) -> FieldVa
             code="STRING_TOO_LONG",
             fields=where,
         )
-    if kind == "picklist" and info.restricted_picklist and text not in info.picklist:
+    if kind == "picklist" and info.restricted_picklist and text and text not in info.picklist:
         raise InvalidInput(
             f"{text!r} is not a {info.label} value; choose one of: {', '.join(info.picklist)}",
             code="INVALID_PICKLIST_VALUE",
             fields=where,
         )
     return text
+
+
+def check_seed_inputs(spec: ObjectSpec, *, phone: str | None, email: str | None) -> None:
+    """Refuse a phone or email the object has no field for, before any call (even describe)."""
+    for input_name, value, target in (
+        ("phone", phone, spec.phone_field),
+        ("email", email, spec.email_field),
+    ):
+        if value is not None and target is None:
+            raise InvalidInput(
+                f"a {spec.label.lower()} has no {input_name} field",
+                code="FIELD_NOT_AVAILABLE",
+                fields=[input_name],
+            )
 
 
 def build_fields(

@@ -14,7 +14,7 @@ from pydantic import Field, field_validator, model_validator
 from actions.base import ActionInput, ActionOutput
 from actions.context import ActionContext
 from actions.errors import InvalidInput
-from actions.escaping import escape_sosl, format_soql
+from actions.escaping import escape_sosl, format_soql, searchable_characters
 from actions.fields import check_email, check_phone
 from actions.objects import (
     BY_API_NAME,
@@ -123,7 +123,7 @@ def _case_by_name(ctx: ActionContext, name: str) -> list[tuple[ObjectSpec, dict[
         ", ".join(spec.card_fields),
         name,
         name,
-        MAX_MATCHES,
+        str(MAX_MATCHES),
     )
     result = ctx.connection.call(lambda sf: sf.query(soql))
     return [(spec, row) for row in result.get("records", [])]
@@ -159,6 +159,12 @@ def lookup_record(ctx: ActionContext, inp: LookupRecordInput) -> LookupRecordOut
             term = check_email(term)
         elif kind == "phone":
             term = check_phone(term)
+        if searchable_characters(term) < 2:
+            raise InvalidInput(
+                f"search for at least two letters or digits, not {term!r}",
+                code="SEARCH_TERM_TOO_SHORT",
+                fields=[kind],
+            )
         if inp.object:
             spec = object_spec(inp.object)
             target = {"email": spec.email_field, "phone": spec.phone_field}.get(kind, "name")

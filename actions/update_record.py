@@ -7,7 +7,7 @@ from pydantic import Field
 from actions.base import ActionInput, ActionOutput, ExtraFields, OptionalText, RecordId
 from actions.context import ActionContext
 from actions.errors import InvalidInput
-from actions.fields import build_fields
+from actions.fields import build_fields, check_seed_inputs
 from actions.objects import normalize_id, spec_for_id
 
 
@@ -30,6 +30,7 @@ def update_record(ctx: ActionContext, inp: UpdateRecordInput) -> UpdateRecordOut
     spec = spec_for_id(record_id)
     if all(v is None for v in (inp.name, inp.phone, inp.description, inp.email)) and not inp.fields:
         raise InvalidInput("nothing to update: give at least one field", code="NOTHING_TO_UPDATE")
+    check_seed_inputs(spec, phone=inp.phone, email=inp.email)
     describe = ctx.metadata.describe(spec.api_name)
     values = build_fields(
         spec,

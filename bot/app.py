@@ -52,8 +52,9 @@ def create_app(
     if missing:
         raise ValueError(f"missing configuration: {', '.join(missing)}")
     assert settings.slack_signing_secret is not None
+    client = client or make_client(settings)
     app = App(
-        client=client or make_client(settings),
+        client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         token_verification_enabled=False,
         request_verification_enabled=True,
@@ -62,7 +63,7 @@ def create_app(
             max_workers=settings.listener_threads, thread_name_prefix="sfbot-listener"
         ),
     )
-    app.use(services_middleware(services or Services.build(settings)))
+    app.use(services_middleware(services or Services.build(settings, client)))
     register_all(app)
     app.error(on_error)
     return app

@@ -34,6 +34,12 @@ class Settings(ActionsSettings):
     listener_threads: int = Field(default=16, ge=1, le=256, validation_alias="SFBOT_THREADS")
     host: str = Field(default="0.0.0.0", validation_alias="SFBOT_HOST")  # noqa: S104
     port: int = Field(default=3000, ge=1, le=65535, validation_alias="PORT")
+    digest_grace_minutes: float = Field(
+        default=60.0,
+        ge=0,
+        validation_alias="SFBOT_DIGEST_GRACE_MINUTES",
+        description="Runs missed while sfbot was down are posted late within this, else missed",
+    )
     modal_wait_seconds: float = Field(
         default=2.0,
         validation_alias="SFBOT_MODAL_WAIT_SECONDS",

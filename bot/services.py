@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -16,8 +17,11 @@ from slack_sdk.errors import SlackApiError
 from actions.context import ActionContext
 from actions.errors import ActionError
 from bot.config import Settings
+from bot.digests.engine import DigestEngine
+from bot.digests.scheduler import DigestScheduler
 from bot.errors import user_message
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
+from storage.digest_store import DigestStore
 
 logger = logging.getLogger(__name__)
 
@@ -74,9 +78,14 @@ class Services:
     # Work done after an ack (see ``later``): never on Bolt's listener threads, so a slow
     # Salesforce can never keep the next request from being acknowledged.
     background: ThreadPoolExecutor
+    digests: DigestEngine
+    # set by `sfbot run` once the scheduler is started; None in the CLI and in tests
+    scheduler: DigestScheduler | None = None
 
     @classmethod
-    def build(cls, settings: Settings, actions: ActionContext | None = None) -> Services:
+    def build(
+        cls, settings: Settings, client: WebClient, actions: ActionContext | None = None
+    ) -> Services:
         ctx = actions or ActionContext.build(settings)
         return cls(
             settings=settings,
@@ -90,7 +99,19 @@ class Services:
             background=ThreadPoolExecutor(
                 max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
             ),
+            digests=DigestEngine(
+                DigestStore(ctx.db),
+                ctx,
+                client,
+                grace=timedelta(minutes=settings.digest_grace_minutes),
+            ),
         )
+
+    def digests_changed(self) -> None:
+        """A digest was added, edited, paused or deleted: reschedule at once here (other
+        processes pick it up at their next reconcile)."""
+        if self.scheduler is not None:
+            self.scheduler.sync()
 
     def later(self, fn: Callable[[], None], *, tell_user: Callable[[str], object]) -> None:
         """Run ``fn`` after the ack on the background pool.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from bot.cli.action_cmds import list_actions, run_action_cmd
+from bot.cli.audit_cmd import audit_cmd
 from bot.cli.common import configure_logging
 from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
 from bot.cli.db_cmds import db_group, rotate_key
@@ -24,6 +25,7 @@ for command in (
     disconnect_cmd,
     list_actions,
     run_action_cmd,
+    audit_cmd,
     db_group,
     rotate_key,
     run,

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
+from bot.digests.scheduler import DigestScheduler
 from bot.server import serve_http
 from bot.services import Services
 
@@ -38,9 +39,11 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             ["SLACK_BOT_TOKEN"],
         )
         return
-    services = Services.build(settings)
+    services = Services.build(settings, client)
     services.actions.db.ensure_schema()
     app = create_app(settings, client=client, services=services)
+    services.scheduler = DigestScheduler(services.digests)
+    services.scheduler.start()
     logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
     if settings.slack_app_token is not None and not use_http:

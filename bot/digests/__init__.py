@@ -1,0 +1,1 @@
+"""Scheduled digests: schedules, the exactly-once runner, and the APScheduler wiring."""

@@ -1,0 +1,102 @@
+"""APScheduler 3.11 inside every sfbot process, with its own in-memory job store built from the
+digest definitions in the database (job stores are never shared between processes).
+
+One cron job per digest calls ``DigestEngine.run_due``; the database claim makes each run
+happen once however many processes fire it. A reconcile job re-reads the definitions (so
+changes from any process take effect without a restart), recovers abandoned runs and catches
+up anything a job missed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC
+
+from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from actions.errors import ActionError
+from bot.digests.engine import DigestEngine
+from bot.digests.schedule import Schedule, trigger_for
+
+logger = logging.getLogger(__name__)
+
+RECONCILE_ID = "sfbot:reconcile"
+
+
+class DigestScheduler:
+    def __init__(
+        self, engine: DigestEngine, *, reconcile_seconds: float = 30.0, workers: int = 8
+    ) -> None:
+        self.engine = engine
+        self.reconcile_seconds = reconcile_seconds
+        self.scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": JobExecutor(workers)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                # a late fire still runs: run_due itself decides late, missed or on time
+                "misfire_grace_time": int(engine.grace.total_seconds()),
+            },
+            timezone=UTC,
+        )
+        self._versions: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self.sync()
+        self.scheduler.add_job(
+            self.reconcile,
+            IntervalTrigger(seconds=self.reconcile_seconds),
+            id=RECONCILE_ID,
+            next_run_time=self.engine.clock.now(),  # catch up at start-up
+            replace_existing=True,
+        )
+        self.scheduler.start()
+        logger.info("digest scheduler started with %d digests", len(self._versions))
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def sync(self) -> None:
+        """Make the jobs match the definitions in the database."""
+        with self._lock:
+            digests = {d.id: d for d in self.engine.store.list() if not d.paused}
+            for digest_id in list(self._versions):
+                if digest_id not in digests:
+                    self._remove(digest_id)
+            for digest in digests.values():
+                if self._versions.get(digest.id) == digest.version:
+                    continue
+                try:
+                    trigger = trigger_for(Schedule.model_validate(digest.schedule), digest.timezone)
+                except (ActionError, ValueError) as exc:
+                    logger.warning("digest %s has an unusable schedule: %s", digest.id, exc)
+                    self._remove(digest.id)
+                    continue
+                self.scheduler.add_job(
+                    self.engine.run_due,
+                    trigger,
+                    args=[digest.id],
+                    id=f"sfbot:digest:{digest.id}",
+                    replace_existing=True,
+                )
+                self._versions[digest.id] = digest.version
+
+    def _remove(self, digest_id: int) -> None:
+        job = self.scheduler.get_job(f"sfbot:digest:{digest_id}")
+        if job is not None:
+            job.remove()
+        self._versions.pop(digest_id, None)
+
+    def reconcile(self) -> None:
+        self.sync()
+        self.engine.tick()
+
+    def job_ids(self) -> list[str]:
+        return sorted(job.id for job in self.scheduler.get_jobs())

@@ -1,0 +1,79 @@
+"""Connection management clicks: the flow picker of the connect modal, the disconnect button."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from actions.connect import connection_status, disconnect, scope_review
+from bot.blocks.connect_modal import FLOWS, connect_modal
+from bot.blocks.status import disconnect_outcome, disconnect_outcome_text
+from bot.ids import COMMAND, ActionId
+from bot.listeners.commands.connect import replacing_text
+from bot.services import SlackOrigin, services_of
+
+
+def switch_flow(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Re-render the connect modal with the chosen flow's inputs (typed values stay in Slack)."""
+    ack()
+    flow = (action.get("selected_option") or {}).get("value") or ""
+    if flow not in FLOWS:
+        return
+    view = body["view"]
+    status = connection_status(services_of(context).actions, live=False)
+    try:
+        client.views_update(
+            view_id=view["id"],
+            hash=view["hash"],
+            view=connect_modal(flow, scope_review(flow), replacing=replacing_text(status)),
+        )
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
+        # a newer update (another click) already replaced this view
+
+
+def confirm_disconnect(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """The admin confirmed the dialog: revoke, delete the secrets, replace the prompt."""
+    ack()
+    services = services_of(context)
+    user_id = body["user"]["id"]
+    if not services.admins.is_admin(client, user_id):
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=f":lock: `{COMMAND} disconnect` is for sfbot admins only.",
+        )
+        return
+    origin = SlackOrigin(
+        user_id=user_id,
+        team_id=(body.get("team") or {}).get("id"),
+        channel_id=(body.get("channel") or {}).get("id"),
+    )
+
+    def run() -> None:
+        result = services.run_audited(origin, "disconnect", lambda: disconnect(services.actions))
+        respond(
+            replace_original=True,
+            text=disconnect_outcome_text(result, user_id),
+            blocks=disconnect_outcome(result, user_id),
+        )
+
+    services.later(
+        run,
+        tell_user=lambda text: respond(
+            response_type="ephemeral", replace_original=False, text=text
+        ),
+    )
+
+
+def register(app: App) -> None:
+    app.action(ActionId.CONNECT_FLOW)(switch_flow)
+    app.action(ActionId.DISCONNECT)(confirm_disconnect)
