@@ -47,5 +47,13 @@ def test_manifest_declares_what_the_code_listens_to(manifest):
 
 def test_manifest_asks_only_for_the_scopes_it_uses(manifest):
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(
-        ["commands", "chat:write", "users:read"]
+        [
+            "commands",
+            "chat:write",
+            "users:read",
+            "channels:read",
+            "groups:read",
+            "channels:history",
+            "groups:history",
+        ]
     )
