@@ -44,6 +44,9 @@ class ActionId(StrEnum):
     DIGEST_TOGGLE = "sf_digest_toggle"
     DIGEST_EDIT = "sf_digest_edit"
     DIGEST_DELETE = "sf_digest_delete"
+    # delete confirmation and convert modal
+    DELETE_CANCEL = "sf_record_delete_cancel"
+    ACCOUNT_CHOICE = "sf_account_choice"
 
 
 class BlockId(StrEnum):
@@ -62,6 +65,8 @@ class BlockId(StrEnum):
     CLIENT_SECRET = "sf_client_secret"  # noqa: S105 - a block id
     USERNAME = "sf_username"
     PRIVATE_KEY = "sf_private_key"
+    ACCOUNT_CHOICE = "sf_account_choice"
+    SUBJECT = "sf_subject"
 
 
 FIELD_BLOCK_PREFIX = "sf_field:"

@@ -1,0 +1,152 @@
+"""The "Add to Salesforce record" modal's submission: the message becomes a completed Task.
+
+The modal is opened by the message shortcut (``bot.listeners.shortcuts.add_to_record``), which
+keeps the message's permalink in private_metadata. The Task is created through
+``bot.modal_submit.submit`` (once per view), then confirmed in the modal and in an ephemeral
+message in the channel (or a DM).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from pydantic import ValidationError
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import Option
+
+from actions.errors import ActionError, InvalidInput, NotFound
+from actions.log_activity import LogActivityInput, LogActivityOutput, log_activity
+from actions.objects import OBJECTS, record_url
+from actions.registry import invalid_input_from
+from bot.blocks.add_to_record import (
+    LogForm,
+    LoggedTask,
+    log_form_view,
+    log_notice_view,
+    log_working_view,
+    logged_blocks,
+    logged_text,
+    logged_view,
+)
+from bot.errors import user_message
+from bot.ids import ActionId, BlockId, CallbackId
+from bot.modal_submit import Submission, SubmitOutcome, invalid_to_errors, submit
+from bot.notify import tell_user
+from bot.services import SlackOrigin, services_of
+
+FIELD_BLOCKS = {
+    "record_id": BlockId.RECORD,
+    "subject": BlockId.SUBJECT,
+    "text": BlockId.DESCRIPTION,
+}
+
+
+@dataclass(frozen=True)
+class LogMeta:
+    """The modal's private_metadata: where the message is, and where to confirm."""
+
+    channel_id: str | None = None
+    permalink: str | None = None
+    response_url: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def load(cls, raw: str) -> LogMeta:
+        return cls(**json.loads(raw)) if raw else cls()
+
+
+def _input_value(values: dict[str, Any], block_id: str) -> str:
+    return str((values.get(block_id, {}).get(ActionId.FIELD_INPUT) or {}).get("value") or "")
+
+
+def _on_error(exc: ActionError, form: LogForm, metadata: str) -> SubmitOutcome:
+    if isinstance(exc, NotFound):
+        gone = "This record is no longer in Salesforce (deleted?): pick another one."
+        return SubmitOutcome(
+            errors={BlockId.RECORD: gone},
+            view=log_form_view(replace(form, error=f":warning: {gone}"), metadata),
+        )
+    errors = invalid_to_errors(exc, FIELD_BLOCKS.get) if isinstance(exc, InvalidInput) else None
+    return SubmitOutcome(
+        errors=errors, view=log_form_view(replace(form, error=user_message(exc)), metadata)
+    )
+
+
+def on_add_to_record_submit(
+    ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any], context: BoltContext
+) -> None:
+    services = services_of(context)
+    metadata = view["private_metadata"]
+    meta = LogMeta.load(metadata)
+    values = view["state"]["values"]
+    picked = (values.get(BlockId.RECORD, {}).get(ActionId.RECORD_SEARCH) or {}).get(
+        "selected_option"
+    )
+    if not picked:
+        ack(response_action="errors", errors={BlockId.RECORD: "Pick the record to add it to."})
+        return
+    record = Option(value=picked["value"], text=picked["text"]["text"])
+    subject, text = _input_value(values, BlockId.SUBJECT), _input_value(values, BlockId.DESCRIPTION)
+    form = LogForm(subject, text, record, has_permalink=bool(meta.permalink))
+    try:
+        inp = LogActivityInput(
+            record_id=picked["value"], subject=subject, text=text, source_url=meta.permalink
+        )
+    except ValidationError as exc:
+        outcome = _on_error(invalid_input_from(exc), form, metadata)
+        if outcome.errors:
+            ack(response_action="errors", errors=outcome.errors)
+        else:
+            ack(response_action="update", view=outcome.view)
+        return
+    user_id = body["user"]["id"]
+    origin = SlackOrigin(
+        user_id=user_id, team_id=(body.get("team") or {}).get("id"), channel_id=meta.channel_id
+    )
+
+    def work() -> LoggedTask:
+        out: LogActivityOutput = services.run_audited(
+            origin,
+            "log_activity",
+            lambda: log_activity(services.actions, inp),
+            object_name="task",
+            record_ids=lambda o: [o.task_id, o.record_id],
+        )
+        url = record_url(
+            services.actions.instance_url(), OBJECTS[out.object].api_name, out.record_id
+        )
+        task = LoggedTask(record_title=picked["text"]["text"], record_url=url, subject=inp.subject)
+        tell_user(
+            client,
+            user_id,
+            text=logged_text(task),
+            blocks=logged_blocks(task),
+            response_url=meta.response_url,
+        )
+        return task
+
+    submit(
+        ack,
+        client,
+        view["id"],
+        services,
+        Submission(
+            key=f"add_to_record:{view['id']}",
+            work=work,
+            on_success=logged_view,
+            on_error=lambda exc: _on_error(exc, form, metadata),
+            working_view=log_working_view,
+            closed_view=lambda: log_notice_view(":white_check_mark: Added to Salesforce."),
+            replay=lambda stored: logged_view(LoggedTask(**stored)),
+            to_store=asdict,
+        ),
+    )
+
+
+def register(app: App) -> None:
+    app.view(CallbackId.ADD_TO_RECORD_MODAL)(on_add_to_record_submit)
