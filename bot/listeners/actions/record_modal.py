@@ -1,0 +1,53 @@
+"""The create modal's object picker, and the Update button on record cards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from actions.errors import InvalidInput
+from bot.errors import user_message
+from bot.ids import ActionId
+from bot.listeners.views.record_modal import fill_create_form, origin_of
+from bot.listeners.views.record_update import open_update_modal
+from bot.services import services_of
+
+
+def on_object_picked(
+    ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Show the chosen object's inputs (views.update with the view's hash)."""
+    ack()
+    chosen = (action.get("selected_option") or {}).get("value")
+    fill_create_form(client, services_of(context), body["view"], chosen)
+
+
+def on_update_clicked(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    context: BoltContext,
+) -> None:
+    ack()
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    try:
+        open_update_modal(
+            client,
+            services_of(context),
+            trigger_id=body["trigger_id"],
+            origin=origin_of(body, channel),
+            record_id=str(action.get("value") or ""),
+        )
+    except InvalidInput as exc:
+        respond(response_type="ephemeral", replace_original=False, text=user_message(exc))
+
+
+def register(app: App) -> None:
+    app.action(ActionId.OBJECT_PICKER)(on_object_picked)
+    app.action(ActionId.UPDATE_RECORD)(on_update_clicked)

@@ -1,0 +1,34 @@
+"""`/sf create [object]`: the create modal, opened at once (with the object picker if none)."""
+
+from __future__ import annotations
+
+from actions.objects import OBJECTS
+from bot.listeners.commands.registry import CommandRequest, Subcommand
+from bot.listeners.views.record_modal import fill_create_form, open_create_modal
+
+USAGE = f"create [{' | '.join(OBJECTS)}]"
+
+
+def handle_create(req: CommandRequest) -> None:
+    object_name = req.args.strip().lower() or None
+    if object_name is not None and object_name not in OBJECTS:
+        req.respond(
+            response_type="ephemeral",
+            text=f":grey_question: sfbot cannot create a {req.args.strip()!r}. Use `/sf {USAGE}`.",
+        )
+        return
+    opened = open_create_modal(
+        req.client, trigger_id=req.trigger_id, channel_id=req.channel_id, object_name=object_name
+    )
+    if object_name:
+        fill_create_form(req.client, req.services, opened, object_name)
+
+
+SUBCOMMAND = Subcommand(
+    name="create",
+    usage=USAGE,
+    summary="Create a lead, contact, account, opportunity, case or campaign in a form.",
+    handler=handle_create,
+    examples=("/sf create lead", "/sf create"),
+    order=52,
+)

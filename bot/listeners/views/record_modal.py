@@ -1,0 +1,330 @@
+"""The record modal: opening the create modal, filling it, and both modals' submissions.
+
+Opening never waits for Salesforce: the modal opens at once (a trigger_id dies after 3 s) with
+what needs no API call, then is completed with ``views.update`` guarded by the view's hash, so
+an older fill never overwrites a newer one (e.g. after the user picked another object).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from actions.create_record import CreateRecordInput, create_record, creation_defaults
+from actions.errors import ActionError
+from actions.lookup_record import RecordSummary
+from actions.objects import OBJECTS, ObjectSpec, record_url
+from actions.registry import ACTIONS, parse_input
+from bot.blocks.record_modal import (
+    FormField,
+    RecordForm,
+    Values,
+    common_fields,
+    error_text,
+    form_title,
+    initial_values,
+    input_block_ids,
+    message_view,
+    record_fields,
+    record_form_view,
+    view_values,
+)
+from bot.blocks.record_result import done_text, record_summary, result_message
+from bot.errors import user_message
+from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
+from bot.modal_submit import Submission, SubmitOutcome, submit
+from bot.services import Services, SlackOrigin, services_of
+
+logger = logging.getLogger(__name__)
+
+SEED_INPUTS: dict[str, str] = {
+    BlockId.NAME: "name",
+    BlockId.PHONE: "phone",
+    BlockId.EMAIL: "email",
+    BlockId.DESCRIPTION: "description",
+}
+
+
+class ModalMeta(BaseModel):
+    """The modal's ``private_metadata`` (JSON, far below Slack's 3,000 characters)."""
+
+    object: str | None = None  # the object whose fields the modal shows
+    channel: str | None = None  # where the result card goes (else a DM)
+    record_id: str | None = None  # update only
+    initial: dict[str, str] = Field(default_factory=dict)  # block_id -> digest of the value shown
+    converted: bool | None = None
+
+    def dumps(self) -> str:
+        return self.model_dump_json(exclude_defaults=True)
+
+    @classmethod
+    def loads(cls, text: str | None) -> ModalMeta:
+        return cls.model_validate_json(text or "{}")
+
+
+def digest(value: str | None) -> str:
+    return hashlib.sha256((value or "").strip().encode()).hexdigest()[:12]
+
+
+def origin_of(body: dict[str, Any], channel_id: str | None) -> SlackOrigin:
+    user = body.get("user") or {}
+    team = (body.get("team") or {}).get("id") or user.get("team_id")
+    return SlackOrigin(user_id=str(user.get("id")), team_id=team, channel_id=channel_id)
+
+
+# --------------------------------------------------------------------------- create: open
+def create_fields(
+    services: Services, spec: ObjectSpec, description: str | None
+) -> tuple[tuple[FormField, ...], dict[str, Any]]:
+    """The object's inputs and the action's defaults (describe and first stage are cached)."""
+    ctx = services.actions
+    describe = ctx.metadata.describe(spec.api_name)
+    probe = CreateRecordInput.model_construct(object=spec.key, fields={}, description=description)
+    defaults = creation_defaults(ctx, probe)
+    return record_fields(spec, describe, for_create=True, defaults=defaults), defaults
+
+
+def create_form_view(
+    services: Services,
+    meta: ModalMeta,
+    object_name: str | None,
+    values: Values,
+    error: str | None = None,
+) -> View:
+    """The create modal with ``object_name``'s inputs (or, without one, the picker, Name and
+    Description) showing ``values``; the action's defaults fill the inputs not in ``values``."""
+    fields, shown = common_fields(), values
+    if object_name:
+        try:
+            fields, defaults = create_fields(
+                services, OBJECTS[object_name], values.get(BlockId.DESCRIPTION)
+            )
+            shown = {**initial_values(fields, defaults), **values}
+        except ActionError as exc:
+            object_name, error = None, error_of(exc)
+    meta = meta.model_copy(update={"object": object_name})
+    form = RecordForm(
+        CallbackId.CREATE_MODAL, object_name, fields, meta.dumps(), shown, picker=True, error=error
+    )
+    return record_form_view(form)
+
+
+def open_create_modal(
+    client: WebClient,
+    *,
+    trigger_id: str,
+    channel_id: str | None,
+    object_name: str | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """Open the create modal at once: the picker, Name and Description (no API call)."""
+    label = OBJECTS[object_name].label.lower() if object_name else ""
+    form = RecordForm(
+        callback_id=CallbackId.CREATE_MODAL,
+        object=object_name,
+        fields=common_fields(),
+        metadata=ModalMeta(channel=channel_id).dumps(),
+        values={BlockId.DESCRIPTION: description} if description else {},
+        picker=True,
+        note=f":hourglass_flowing_sand: Loading the {label} fields…" if object_name else None,
+    )
+    return dict(client.views_open(trigger_id=trigger_id, view=record_form_view(form))["view"])
+
+
+def fill_create_form(
+    client: WebClient,
+    services: Services,
+    view: dict[str, Any],
+    object_name: str | None,
+    overrides: Values | None = None,
+) -> None:
+    """Show ``object_name``'s inputs in the open modal, keeping the values it already holds."""
+    values = {**view_values(view), **(overrides or {})}
+    values.pop(BlockId.OBJECT, None)
+    meta = ModalMeta.loads(view.get("private_metadata"))
+    update_view(client, view, create_form_view(services, meta, object_name, values))
+
+
+def update_view(client: WebClient, view: dict[str, Any], new: View) -> None:
+    """views.update guarded by ``view``'s hash; a newer update winning is not an error."""
+    try:
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "hash_conflict":
+            raise
+        logger.info("view %s changed meanwhile; not overwriting it", view["id"])
+
+
+# --------------------------------------------------------------------------- errors
+def error_of(exc: ActionError) -> str:
+    return error_text(user_message(exc))
+
+
+def block_for(spec: ObjectSpec, name: str, present: set[str]) -> str | None:
+    """The block showing an action input (``email``, ``fields.Company``) or a Salesforce field."""
+    key = name.removeprefix("fields.")
+    lowered = key.lower()
+    by_input = {v: k for k, v in SEED_INPUTS.items()} | {"object": BlockId.OBJECT}
+    block: str | None = by_input.get(name)
+    if block is None:
+        if lowered in {n.lower() for n in spec.name_fields}:
+            block = BlockId.NAME
+        elif lowered == (spec.phone_field or "").lower():
+            block = BlockId.PHONE
+        elif lowered == (spec.email_field or "").lower():
+            block = BlockId.EMAIL
+        elif lowered == "description":
+            block = BlockId.DESCRIPTION
+        else:
+            block = next(
+                (b for b in present if (field_from_block_id(b) or "").lower() == lowered), None
+            )
+    return block if block in present else None
+
+
+def error_outcome(
+    exc: ActionError, spec: ObjectSpec, view: dict[str, Any], form: Callable[[str], View]
+) -> SubmitOutcome:
+    """Errors on the fields Salesforce or the input check named, and the modal again with the
+    error at the top (shown when the answer comes after the ack, or no field is named)."""
+    present = input_block_ids(view)
+    errors = {b: exc.message[:150] for f in exc.fields if (b := block_for(spec, f, present))}
+    return SubmitOutcome(view=form(error_of(exc)), errors=errors or None)
+
+
+def answer_now(ack: Ack, outcome: SubmitOutcome) -> None:
+    if outcome.errors:
+        ack(response_action="errors", errors=outcome.errors)
+    else:
+        ack(response_action="update", view=outcome.view)
+
+
+def deliver(
+    client: WebClient, user_id: str, channel_id: str | None, verb: str, record: RecordSummary
+) -> None:
+    """The record's card: ephemeral where the user started, else (or if that fails) a DM."""
+    text, blocks = result_message(verb, record)
+    if channel_id:
+        try:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
+            return
+        except SlackApiError as exc:
+            logger.info("ephemeral card failed (%s); sending a DM", exc.response.get("error"))
+    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+
+
+def clean(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+def submit_record(
+    ack: Ack,
+    client: WebClient,
+    services: Services,
+    view: dict[str, Any],
+    action: Literal["create", "update"],
+    spec: ObjectSpec,
+    meta: ModalMeta,
+    origin: SlackOrigin,
+    form: Callable[[str], View],
+    work: Callable[[], RecordSummary],
+) -> None:
+    """Run a create or update once per view (``bot.modal_submit``), then send the card."""
+    doing, done = ("Creating", "Created") if action == "create" else ("Saving", "Updated")
+    modal = CallbackId.CREATE_MODAL if action == "create" else CallbackId.UPDATE_MODAL
+    title = form_title(modal, spec.key)
+
+    def on_success(record: RecordSummary) -> None:
+        deliver(client, origin.user_id, meta.channel, done, record)
+
+    submit(
+        ack,
+        client,
+        view["id"],
+        services,
+        Submission(
+            key=f"{action}:{view['id']}",
+            work=work,
+            on_success=on_success,
+            on_error=lambda exc: error_outcome(exc, spec, view, form),
+            working_view=lambda: message_view(
+                title, f":hourglass_flowing_sand: {doing} the {spec.label.lower()} in Salesforce…"
+            ),
+            closed_view=lambda: message_view(title, done_text(done, spec.label, meta.channel)),
+            replay=lambda _stored: None,
+            to_store=lambda record: record.model_dump(mode="json"),
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- create: submit
+def create_input(spec: ObjectSpec, values: Values) -> CreateRecordInput:
+    raw: dict[str, Any] = {"object": spec.key, "name": values.get(BlockId.NAME) or ""}
+    for block, name in SEED_INPUTS.items():
+        if block != BlockId.NAME and clean(values.get(block)):
+            raw[name] = values[block]
+    fields = {api: clean(v) for b, v in values.items() if (api := field_from_block_id(b))}
+    raw["fields"] = {api: v for api, v in fields.items() if v is not None}
+    inp = parse_input(ACTIONS["create_record"], raw)
+    assert isinstance(inp, CreateRecordInput)
+    return inp
+
+
+def on_create_submit(
+    ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
+) -> None:
+    services = services_of(context)
+    meta = ModalMeta.loads(view.get("private_metadata"))
+    values = view_values(view)
+    chosen = values.get(BlockId.OBJECT)
+    if meta.object not in OBJECTS or chosen != meta.object:
+        # Submitted before the chosen object's inputs arrived: show them, then let the user
+        # check and submit again.
+        ack(
+            response_action="errors",
+            errors={BlockId.OBJECT: "Loading its fields: check them, then submit again."},
+        )
+        if chosen in OBJECTS:
+            fill_create_form(client, services, view, chosen)
+        return
+    spec = OBJECTS[meta.object]
+    origin = origin_of(body, meta.channel)
+
+    def form(error: str) -> View:
+        shown = {k: v for k, v in values.items() if k != BlockId.OBJECT}
+        return create_form_view(services, meta, spec.key, shown, error)
+
+    try:
+        inp = create_input(spec, values)
+    except ActionError as exc:
+        answer_now(ack, error_outcome(exc, spec, view, form))
+        return
+
+    def work() -> RecordSummary:
+        ctx = services.actions
+        # The defaults first: after the write, nothing may fail (the claim would be released).
+        defaults = creation_defaults(ctx, inp)
+        out = services.run_audited(
+            origin,
+            "create_record",
+            lambda: create_record(ctx, inp),
+            object_name=spec.key,
+            record_ids=lambda o: [o.id],
+        )
+        shown = {**values, **{field_block_id(k): str(v) for k, v in defaults.items()}}
+        url = record_url(ctx.instance_url(), spec.api_name, out.id)
+        return record_summary(spec, out.id, url, shown, is_converted=False)
+
+    submit_record(ack, client, services, view, "create", spec, meta, origin, form, work)
+
+
+def register(app: App) -> None:
+    app.view_submission(CallbackId.CREATE_MODAL)(on_create_submit)
