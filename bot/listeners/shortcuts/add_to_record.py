@@ -14,15 +14,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks.add_to_record import LogForm, default_subject, log_form_view, log_loading_view
+from bot.blocks.text import unescape_message_text
 from bot.ids import CallbackId
 from bot.listeners.views.add_to_record import LogMeta
 
 logger = logging.getLogger(__name__)
-
-
-def plain_text(mrkdwn: str) -> str:
-    """Message text without Slack's escaping of &, < and >."""
-    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def message_permalink(client: WebClient, channel_id: str, ts: str) -> str | None:
@@ -60,7 +56,7 @@ def on_add_to_record(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> N
     )
     form = LogForm(
         subject=default_subject(author_name(client, message)),
-        text=plain_text(message.get("text") or ""),
+        text=unescape_message_text(message.get("text") or ""),
         has_permalink=permalink is not None,
     )
     client.views_update(view_id=opened["view"]["id"], view=log_form_view(form, meta.dump()))

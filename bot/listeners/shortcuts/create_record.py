@@ -2,7 +2,7 @@
 
 Both open the create modal with the object picker at once (a trigger_id lasts 3 s). From a
 message, Description starts with the message's text; its permalink is fetched after the modal
-opened and added with ``views.update``.
+opened and added to the description when the record is created.
 """
 
 from __future__ import annotations
@@ -14,25 +14,13 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.record_modal import INPUT_MAX, Values
-from bot.ids import BlockId, CallbackId
-from bot.listeners.views.record_modal import fill_create_form, open_create_modal
+from bot.blocks.record_modal import INPUT_MAX
+from bot.blocks.text import unescape_message_text
+from bot.ids import CallbackId
+from bot.listeners.views.record_modal import open_create_modal, remember_permalink
 from bot.services import services_of
 
 logger = logging.getLogger(__name__)
-
-
-def plain_text(mrkdwn: str) -> str:
-    """A message's text without Slack's escaping of &, < and >."""
-    return mrkdwn.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def description_from(text: str, permalink: str | None) -> str:
-    """The message's text and, on its own line, its permalink, within the input's limit."""
-    if not permalink:
-        return text[:INPUT_MAX]
-    suffix = f"\n\nFrom Slack: {permalink}"
-    return text[: INPUT_MAX - len(suffix)].rstrip() + suffix
 
 
 def on_global_create(ack: Ack, shortcut: dict[str, Any], client: WebClient) -> None:
@@ -46,20 +34,19 @@ def on_create_from_message(
     ack()
     message = shortcut["message"]
     channel_id = str(shortcut["channel"]["id"])
-    text = plain_text(message.get("text") or "")
+    text = unescape_message_text(message.get("text") or "")[:INPUT_MAX]
     opened = open_create_modal(
-        client,
-        trigger_id=shortcut["trigger_id"],
-        channel_id=channel_id,
-        description=description_from(text, None) or None,
+        client, trigger_id=shortcut["trigger_id"], channel_id=channel_id, description=text or None
     )
     try:
         link = client.chat_getPermalink(channel=channel_id, message_ts=str(message["ts"]))
     except SlackApiError as exc:
         logger.info("no permalink for the message: %s", exc.response.get("error"))
         return
-    described: Values = {BlockId.DESCRIPTION: description_from(text, str(link["permalink"]))}
-    fill_create_form(client, services_of(context), opened, None, described)
+    # Slack keeps what an input shows across views.update (same block and action ids), so the
+    # permalink is not put into Description now: it is kept in private_metadata and added to
+    # the description when the record is created.
+    remember_permalink(client, services_of(context), opened, str(link["permalink"]))
 
 
 def register(app: App) -> None:

@@ -24,6 +24,7 @@ from actions.lookup_record import RecordSummary
 from actions.objects import OBJECTS, ObjectSpec, record_url
 from actions.registry import ACTIONS, parse_input
 from bot.blocks.record_modal import (
+    INPUT_MAX,
     FormField,
     RecordForm,
     Values,
@@ -38,6 +39,7 @@ from bot.blocks.record_modal import (
     view_values,
 )
 from bot.blocks.record_result import done_text, record_summary, result_message
+from bot.blocks.text import with_permalink
 from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
 from bot.modal_submit import Submission, SubmitOutcome, submit
@@ -61,6 +63,7 @@ class ModalMeta(BaseModel):
     record_id: str | None = None  # update only
     initial: dict[str, str] = Field(default_factory=dict)  # block_id -> digest of the value shown
     converted: bool | None = None
+    permalink: str | None = None  # create from a message: added to the description
 
     def dumps(self) -> str:
         return self.model_dump_json(exclude_defaults=True)
@@ -111,8 +114,16 @@ def create_form_view(
         except ActionError as exc:
             object_name, error = None, error_of(exc)
     meta = meta.model_copy(update={"object": object_name})
+    note = ":link: The message's link is added to the description." if meta.permalink else None
     form = RecordForm(
-        CallbackId.CREATE_MODAL, object_name, fields, meta.dumps(), shown, picker=True, error=error
+        CallbackId.CREATE_MODAL,
+        object_name,
+        fields,
+        meta.dumps(),
+        shown,
+        picker=True,
+        error=error,
+        note=note,
     )
     return record_form_view(form)
 
@@ -151,6 +162,15 @@ def fill_create_form(
     values.pop(BlockId.OBJECT, None)
     meta = ModalMeta.loads(view.get("private_metadata"))
     update_view(client, view, create_form_view(services, meta, object_name, values))
+
+
+def remember_permalink(
+    client: WebClient, services: Services, view: dict[str, Any], permalink: str
+) -> None:
+    """Keep a message's permalink in the open create modal's private_metadata."""
+    meta = ModalMeta.loads(view.get("private_metadata")).model_copy(update={"permalink": permalink})
+    values = {k: v for k, v in view_values(view).items() if k != BlockId.OBJECT}
+    update_view(client, view, create_form_view(services, meta, meta.object, values))
 
 
 def update_view(client: WebClient, view: dict[str, Any], new: View) -> None:
@@ -297,6 +317,10 @@ def on_create_submit(
         return
     spec = OBJECTS[meta.object]
     origin = origin_of(body, meta.channel)
+    if meta.permalink:
+        values[BlockId.DESCRIPTION] = with_permalink(
+            values.get(BlockId.DESCRIPTION), meta.permalink, INPUT_MAX
+        )
 
     def form(error: str) -> View:
         shown = {k: v for k, v in values.items() if k != BlockId.OBJECT}

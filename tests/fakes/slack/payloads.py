@@ -129,6 +129,40 @@ def check_state_value(element: dict, entry: dict, where: str) -> None:
             raise ValueError(f"{where}: Slack's client refuses input shorter than min_length")
 
 
+INITIAL_KEY = {
+    "users_select": "initial_user",
+    "multi_users_select": "initial_users",
+    "conversations_select": "initial_conversation",
+    "multi_conversations_select": "initial_conversations",
+    "channels_select": "initial_channel",
+    "multi_channels_select": "initial_channels",
+    "datepicker": "initial_date",
+    "timepicker": "initial_time",
+    "datetimepicker": "initial_date_time",
+    "plain_text_input": "initial_value",
+    "email_text_input": "initial_value",
+    "url_text_input": "initial_value",
+    "number_input": "initial_value",
+}
+
+
+def initial_entry(element: dict) -> dict | None:
+    """The state entry Slack reports for an element the user has not touched: its initial
+    value, or null ("view.state.values" in the view object reference lists every stateful
+    element of input blocks)."""
+    etype = element.get("type")
+    if etype in SINGLE_OPTION and etype != "overflow":
+        return {"type": etype, "selected_option": copy.deepcopy(element.get("initial_option"))}
+    if etype in MULTI_OPTION:
+        return {
+            "type": etype,
+            "selected_options": copy.deepcopy(element.get("initial_options") or []),
+        }
+    if etype in SELECTED_KEY:
+        return {"type": etype, SELECTED_KEY[etype]: copy.deepcopy(element.get(INITIAL_KEY[etype]))}
+    return None
+
+
 def has_value(entry: dict | None) -> bool:
     if not entry:
         return False

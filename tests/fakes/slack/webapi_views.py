@@ -17,7 +17,7 @@ import re
 import secrets
 from typing import Any
 
-from . import blockkit
+from . import blockkit, payloads
 from .util import public, with_block_ids
 
 TRIGGER_RE = re.compile(r"\d+\.\d+\.[0-9a-f]+")  # documented shape "12345.98765.abcd2358fdea"
@@ -31,7 +31,8 @@ def _new_hash(fs) -> str:
 
 def _keep_state(old: dict | None, new_blocks: list) -> dict:
     """Input entered by the user survives views.update when block_id/action_id are unchanged
-    ("Preserving input entry", views.update usage info)."""
+    ("Preserving input entry", views.update usage info); every other input element reports
+    its initial value (or null), as Slack's view state does."""
     values = (old or {}).get("state", {}).get("values", {})
     kept: dict[str, Any] = {}
     for b in new_blocks:
@@ -39,6 +40,11 @@ def _keep_state(old: dict | None, new_blocks: list) -> dict:
         if bid in values:
             ids = {e.get("action_id") for e in _elements(b)}
             kept[bid] = {a: v for a, v in values[bid].items() if a in ids}
+        if isinstance(b, dict) and b.get("type") == "input" and bid:
+            el = b.get("element") or {}
+            entry = payloads.initial_entry(el)
+            if entry is not None and el.get("action_id") not in kept.get(bid, {}):
+                kept.setdefault(bid, {})[el["action_id"]] = entry
     return {"values": kept}
 
 
