@@ -138,17 +138,22 @@ class Services:
         fn: Callable[[], T],
         *,
         object_name: str | None = None,
-        record_ids: Callable[[T], list[str]] | list[str] | None = None,
+        record_ids: list[str] | None = None,
+        result_ids: Callable[[T], list[str]] | None = None,
     ) -> T:
-        """Run an action and write who asked for it and how it ended to the audit log."""
+        """Run an action and write who asked for it and how it ended to the audit log.
+
+        ``record_ids`` are known before (recorded whatever the outcome); ``result_ids`` come
+        from the result (e.g. the new record's id) and are added on success.
+        """
+        known = list(record_ids or [])
         try:
             result = fn()
         except ActionError as exc:
-            ids = record_ids if isinstance(record_ids, list) else []
-            self._audit(origin, action, object_name, ids, "error", exc.code)
+            self._audit(origin, action, object_name, known, "error", exc.code)
             raise
-        ids = record_ids(result) if callable(record_ids) else record_ids or []
-        self._audit(origin, action, object_name, ids, "ok", None)
+        ids = known + (result_ids(result) if result_ids else [])
+        self._audit(origin, action, object_name, list(dict.fromkeys(ids)), "ok", None)
         return result
 
     def _audit(

@@ -64,7 +64,7 @@ class AuditStore:
                 )
             )
 
-    def list(
+    def entries(
         self, *, since: datetime | None = None, user_id: str | None = None, limit: int = 100
     ) -> list[AuditEntry]:
         query = select(AuditEntryRow).order_by(AuditEntryRow.at.desc(), AuditEntryRow.id.desc())

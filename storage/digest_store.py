@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -159,7 +159,7 @@ class DigestStore:
             row = s.get(DigestRow, digest_id)
             return None if row is None else _digest(row)
 
-    def list(self) -> list[Digest]:
+    def all_digests(self) -> list[Digest]:
         with self.db.session() as s:
             return [
                 _digest(r) for r in s.execute(select(DigestRow).order_by(DigestRow.id)).scalars()
@@ -179,6 +179,8 @@ class DigestStore:
         preview: bool = False,
     ) -> DigestRun | None:
         """Insert the run row; None when another process or thread has it already."""
+        # SQLite keeps a datetime's wall time and drops its offset: store UTC only.
+        scheduled_for, now = scheduled_for.astimezone(UTC), now.astimezone(UTC)
         try:
             with self.db.session() as s:
                 row = DigestRunRow(

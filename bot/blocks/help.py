@@ -17,11 +17,16 @@ from bot.ids import COMMAND
 
 
 class HelpEntry(Protocol):
-    name: str
-    usage: str
-    summary: str
-    examples: tuple[str, ...]
-    admin_only: bool
+    """What help needs of a subcommand (read-only)."""
+
+    @property
+    def usage(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def examples(self) -> tuple[str, ...]: ...
+    @property
+    def admin_only(self) -> bool: ...
 
 
 def help_blocks(entries: list[HelpEntry]) -> list[Block]:

@@ -57,7 +57,7 @@ def audit_cmd(since: str | None, user_id: str | None, limit: int, as_json: bool)
     since_at = parse_since(since) if since else None
     db = Database(load_settings().database_url)
     try:
-        entries = AuditStore(db).list(since=since_at, user_id=user_id, limit=limit)
+        entries = AuditStore(db).entries(since=since_at, user_id=user_id, limit=limit)
     finally:
         db.dispose()
     if as_json:

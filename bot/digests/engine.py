@@ -89,7 +89,7 @@ class SharedQueries:
                 del self._entries[k]
             entry = self._entries.get(key)
             owner = entry is None
-            if owner:
+            if entry is None:
                 future: Future[list[dict[str, Any]]] = Future()
                 self._entries[key] = (now, future)
             else:
@@ -132,7 +132,8 @@ class DigestEngine:
         trigger = trigger_for(Schedule.model_validate(digest.schedule), digest.timezone)
         last = self.store.last_scheduled(digest.id)
         after = max(last, digest.created_at) if last else digest.created_at
-        run, missed = [], []
+        run: list[datetime] = []
+        missed: list[datetime] = []
         for t in fire_times(trigger, after, now):
             (run if now - t <= self.grace else missed).append(t)
         return run, missed
@@ -163,7 +164,7 @@ class DigestEngine:
     def tick(self) -> list[RunOutcome]:
         """Recover abandoned claims, then run whatever is due for every digest."""
         outcomes = self.recover()
-        for digest in self.store.list():
+        for digest in self.store.all_digests():
             outcomes.extend(self.run_due(digest.id))
         return outcomes
 
@@ -201,8 +202,8 @@ class DigestEngine:
                 limit=200,
                 cursor=cursor,
             )
-            for message in resp.get("messages", []):
-                meta = message.get("metadata") or {}
+            for message in resp.get("messages") or []:
+                meta: dict[str, Any] = message.get("metadata") or {}
                 payload = meta.get("event_payload") or {}
                 if meta.get("event_type") == METADATA_EVENT and payload.get("run_id") == run.id:
                     return str(message["ts"])

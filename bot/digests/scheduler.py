@@ -66,7 +66,7 @@ class DigestScheduler:
     def sync(self) -> None:
         """Make the jobs match the definitions in the database."""
         with self._lock:
-            digests = {d.id: d for d in self.engine.store.list() if not d.paused}
+            digests = {d.id: d for d in self.engine.store.all_digests() if not d.paused}
             for digest_id in list(self._versions):
                 if digest_id not in digests:
                     self._remove(digest_id)

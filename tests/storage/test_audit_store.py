@@ -23,10 +23,10 @@ def test_audit_records_and_lists_newest_first(database_url):
             object="lead",
         )
     )
-    entries = audit.list()
+    entries = audit.entries()
     assert [e.action for e in entries] == ["create_record", "lookup_record"]
-    assert audit.list(user_id="U1")[0].action == "lookup_record"
-    assert audit.list(since=utcnow() + timedelta(minutes=1)) == []
+    assert audit.entries(user_id="U1")[0].action == "lookup_record"
+    assert audit.entries(since=utcnow() + timedelta(minutes=1)) == []
     db.dispose()
 
 

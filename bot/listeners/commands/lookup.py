@@ -49,7 +49,7 @@ def handle_lookup(req: CommandRequest) -> None:
         "lookup_record",
         lambda: lookup_record(services.actions, inp),
         object_name=inp.object,
-        record_ids=lambda out: [r.id for r in out.records],
+        result_ids=lambda out: [r.id for r in out.records],
     )
     req.respond(
         response_type="ephemeral",

@@ -20,7 +20,7 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
     services = services_of(context)
     user_id = event["user"]
     status = connection_status(services.actions, live=False)
-    entries = services.audit.list(user_id=user_id, limit=RECENT_ACTIONS)
+    entries = services.audit.entries(user_id=user_id, limit=RECENT_ACTIONS)
     client.views_publish(user_id=user_id, view=home_view(status, entries))
 
 

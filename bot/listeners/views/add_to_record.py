@@ -115,7 +115,8 @@ def on_add_to_record_submit(
             "log_activity",
             lambda: log_activity(services.actions, inp),
             object_name="task",
-            record_ids=lambda o: [o.task_id, o.record_id],
+            record_ids=[inp.record_id],
+            result_ids=lambda o: [o.task_id],
         )
         url = record_url(
             services.actions.instance_url(), OBJECTS[out.object].api_name, out.record_id

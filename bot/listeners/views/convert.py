@@ -185,7 +185,8 @@ def on_convert_submit(
             "convert_lead",
             lambda: convert_lead(services.actions, inp),
             object_name="lead",
-            record_ids=lambda o: [meta.lead.id, o.account_id, o.contact_id, o.opportunity_id or ""],
+            record_ids=[meta.lead.id],
+            result_ids=lambda o: [o.account_id, o.contact_id, o.opportunity_id or ""],
         )
         links = _links(services, meta.lead, picked, inp, out)
         tell_user(

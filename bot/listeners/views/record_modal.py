@@ -341,7 +341,7 @@ def on_create_submit(
             "create_record",
             lambda: create_record(ctx, inp),
             object_name=spec.key,
-            record_ids=lambda o: [o.id],
+            result_ids=lambda o: [o.id],
         )
         shown = {**values, **{field_block_id(k): str(v) for k, v in defaults.items()}}
         url = record_url(ctx.instance_url(), spec.api_name, out.id)
