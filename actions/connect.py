@@ -189,7 +189,7 @@ def connection_status(ctx: ActionContext, *, live: bool = True) -> ConnectionSta
             reason, detail = "org_unreachable", exc.message
         except ActionError as exc:
             reason, detail = "org_unreachable", exc.message
-        conn = ctx.store.load() or conn
+        conn = ctx.connection.current()  # in memory: usage and problem as of this check
     usage = None
     if conn.api_usage_used is not None and conn.api_usage_max is not None:
         usage = {"used": conn.api_usage_used, "max": conn.api_usage_max}

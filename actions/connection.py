@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+from urllib3.exceptions import NewConnectionError
 
 from actions import oauth
 from actions.config import ActionsSettings
@@ -38,6 +40,7 @@ T = TypeVar("T")
 
 PROBLEM_TOKEN_REFUSED = "token_refused"  # noqa: S105 - a status name, not a secret
 PROBLEM_UNREACHABLE = "org_unreachable"
+USAGE_WRITE_SECONDS = 30.0
 
 
 class ExpiredSession(Exception):
@@ -61,6 +64,21 @@ def new_token(http: requests.Session, conn: StoredConnection) -> oauth.TokenResp
     raise ConnectionNeedsAttention(f"unknown connection flow {conn.flow!r}")
 
 
+def may_have_arrived(exc: OSError) -> bool:
+    """Whether a failed request may have reached Salesforce (and a write been carried out).
+
+    Only failures to connect are known not to: a connect timeout, a refused connection or a
+    name that does not resolve. A read timeout or a connection dropped mid-answer may not.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError wraps it
+        return not isinstance(reason, NewConnectionError)
+    return isinstance(exc, requests.RequestException)
+
+
 class SalesforceConnection:
     """Calls Salesforce as the integration user, owning the token lifecycle."""
 
@@ -75,6 +93,7 @@ class SalesforceConnection:
         self.http = http or TimeoutSession(settings.sf_connect_timeout, settings.sf_read_timeout)
         self._lock = threading.Lock()
         self._conn: StoredConnection | None = None
+        self._usage_written = float("-inf")
         self._sf: Salesforce | None = None
 
     # -- state ------------------------------------------------------------------------------
@@ -96,6 +115,13 @@ class SalesforceConnection:
         """Drop the in-memory copy (after connect/disconnect elsewhere)."""
         with self._lock:
             self._conn, self._sf = None, None
+
+    def _set_problem(self, problem: str | None, detail: str | None = None) -> None:
+        """Record (or clear) why the connection needs attention: stored, and in memory."""
+        self.store.set_problem(problem, detail)
+        with self._lock:
+            if self._conn is not None:
+                self._conn = replace(self._conn, problem=problem, problem_detail=detail)
 
     def _use(self, conn: StoredConnection) -> None:
         self._conn = conn
@@ -125,6 +151,9 @@ class SalesforceConnection:
             try:
                 conn = self.store.refresh_access_token(seen_version, fetch)
             except AuthorizationFailed as exc:
+                self._conn = self._conn and replace(
+                    self._conn, problem=PROBLEM_TOKEN_REFUSED, problem_detail=exc.message
+                )
                 self.store.set_problem(PROBLEM_TOKEN_REFUSED, exc.message)
                 raise ConnectionNeedsAttention(
                     f"the Salesforce connection needs attention: {exc.message}. "
@@ -172,7 +201,7 @@ class SalesforceConnection:
                 try:
                     result = attempt(sf)
                 except ExpiredSession as exc:
-                    self.store.set_problem(PROBLEM_TOKEN_REFUSED, "new token refused")
+                    self._set_problem(PROBLEM_TOKEN_REFUSED, "new token refused")
                     raise ConnectionNeedsAttention(
                         "Salesforce refused a freshly issued token: the connection needs "
                         "attention (is the integration user still active and allowed to use "
@@ -182,14 +211,13 @@ class SalesforceConnection:
             raise
         except SalesforceError as exc:
             raise map_salesforce_error(exc, write=write) from exc
-        except requests.Timeout as exc:
-            raise self._unavailable(write, "Salesforce did not answer in time") from exc
-        except requests.RequestException as exc:
-            self.store.set_problem(PROBLEM_UNREACHABLE, type(exc).__name__)
-            raise self._unavailable(
-                write and not isinstance(exc, requests.ConnectionError),
-                f"could not reach Salesforce ({type(exc).__name__})",
-            ) from exc
+        except OSError as exc:  # requests' errors, and a CA bundle that cannot be read
+            if isinstance(exc, requests.Timeout):
+                message = "Salesforce did not answer in time"
+            else:
+                self._set_problem(PROBLEM_UNREACHABLE, type(exc).__name__)
+                message = f"could not reach Salesforce ({type(exc).__name__})"
+            raise self._unavailable(write and may_have_arrived(exc), message) from exc
         self._after_success(sf)
         return result
 
@@ -210,19 +238,22 @@ class SalesforceConnection:
         if usage is not None:
             self.record_usage(usage.used, usage.total)
         elif conn.problem:
-            self.store.set_problem(None)
+            self._set_problem(None)
 
     def record_usage(self, used: int, total: int) -> None:
         """Keep the org's API usage (from ``Sforce-Limit-Info``) for `sfbot status`."""
         conn = self._conn
         if conn is None:
             return
-        if (used, total) != (conn.api_usage_used, conn.api_usage_max) or conn.problem:
+        if (used, total) == (conn.api_usage_used, conn.api_usage_max) and not conn.problem:
+            return
+        now = time.monotonic()
+        if conn.problem or now - self._usage_written >= USAGE_WRITE_SECONDS:
+            # One write per half minute at most: the count changes on every call.
             self.store.record_usage(used, total)
+            self._usage_written = now
             if conn.problem:
                 self.store.set_problem(None)
-            with self._lock:
-                if self._conn is conn:
-                    self._conn = replace(
-                        conn, api_usage_used=used, api_usage_max=total, problem=None
-                    )
+        with self._lock:
+            if self._conn is conn:
+                self._conn = replace(conn, api_usage_used=used, api_usage_max=total, problem=None)

@@ -90,7 +90,7 @@ def test_message_is_logged_on_a_contact(driver, slack, sf, sfbot):
     audit = json.loads(sfbot.cli("audit", "--json", "--limit", "5").stdout)["entries"]
     entry = next(e for e in audit if e["action"] == "log_activity")
     assert (entry["slack_user_id"], entry["channel_id"], entry["outcome"]) == (AGENT, CHANNEL, "ok")
-    assert entry["record_ids"] == [task["Id"], contact]
+    assert entry["record_ids"] == [contact, task["Id"]]
     slack.assert_no_invalid_calls()
 
 
