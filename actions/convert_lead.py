@@ -7,7 +7,7 @@ from pydantic import Field
 from actions.base import ActionInput, ActionOutput, RecordId
 from actions.context import ActionContext
 from actions.errors import ActionError, InvalidInput, SalesforceRefused
-from actions.objects import normalize_id, spec_for_id
+from actions.objects import a_or_an, normalize_id, spec_for_id
 from actions.soap import convert_lead_call, convert_lead_envelope, parse_convert_response
 from storage.connection_store import StoredConnection
 
@@ -33,7 +33,7 @@ def _expect(record_id: str, field: str, key: str) -> str:
     spec = spec_for_id(normalized, field)
     if spec.key != key:
         raise InvalidInput(
-            f"{normalized} is a {spec.label.lower()}, not a {key}",
+            f"{normalized} is {a_or_an(spec.label.lower())}, not {a_or_an(key)}",
             code="OBJECT_MISMATCH",
             fields=[field],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.base import ActionInput, ActionOutput, RecordId
 from actions.context import ActionContext
 from actions.errors import InvalidInput
-from actions.objects import OBJECTS, normalize_id, spec_for_id
+from actions.objects import OBJECTS, a_or_an, normalize_id, spec_for_id
 
 
 class DeleteRecordInput(ActionInput):
@@ -22,7 +22,7 @@ def delete_record(ctx: ActionContext, inp: DeleteRecordInput) -> DeleteRecordOut
     if not spec.deletable:
         allowed = " and ".join(s.label.lower() + "s" for s in OBJECTS.values() if s.deletable)
         raise InvalidInput(
-            f"sfbot deletes only {allowed}; {record_id} is a {spec.label.lower()}",
+            f"sfbot deletes only {allowed}; {record_id} is {a_or_an(spec.label.lower())}",
             code="DELETE_NOT_ALLOWED",
             fields=["object_id"],
         )

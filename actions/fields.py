@@ -11,7 +11,7 @@ from typing import Any
 
 from actions.errors import InvalidInput
 from actions.metadata import FieldInfo, ObjectDescribe
-from actions.objects import ObjectSpec, normalize_id
+from actions.objects import ObjectSpec, a_or_an, normalize_id
 
 FieldValue = str | int | float | bool | None
 
@@ -113,7 +113,7 @@ def check_seed_inputs(spec: ObjectSpec, *, phone: str | None, email: str | None)
     ):
         if value is not None and target is None:
             raise InvalidInput(
-                f"a {spec.label.lower()} has no {input_name} field",
+                f"{a_or_an(spec.label.lower())} has no {input_name} field",
                 code="FIELD_NOT_AVAILABLE",
                 fields=[input_name],
             )
@@ -131,6 +131,7 @@ def build_fields(
     for_create: bool,
 ) -> dict[str, FieldValue]:
     """Map the seed inputs and ``fields`` to API field names, checked against the describe."""
+    check_seed_inputs(spec, phone=phone, email=email)
     mapped: dict[str, tuple[str, FieldValue]] = {}  # api name -> (input name, value)
 
     def put(api_name: str, input_name: str, value: FieldValue) -> None:
@@ -138,7 +139,7 @@ def build_fields(
         allowed = info is not None and (info.createable if for_create else info.updateable)
         if info is None or not allowed:
             raise InvalidInput(
-                f"a {spec.label.lower()} has no {input_name} field sfbot can set",
+                f"{a_or_an(spec.label.lower())} has no {input_name} field sfbot can set",
                 code="FIELD_NOT_AVAILABLE",
                 fields=[input_name],
             )
@@ -156,14 +157,8 @@ def build_fields(
         ("phone", phone, spec.phone_field),
         ("email", email, spec.email_field),
     ):
-        if given is None:
+        if given is None or target is None:
             continue
-        if target is None:
-            raise InvalidInput(
-                f"a {spec.label.lower()} has no {input_name} field",
-                code="FIELD_NOT_AVAILABLE",
-                fields=[input_name],
-            )
         put(target, input_name, check_email(given) if input_name == "email" else check_phone(given))
     if description is not None:
         put("Description", "description", description)
@@ -173,7 +168,9 @@ def build_fields(
         label = f"fields.{key}"
         if info is None:
             raise InvalidInput(
-                f"a {spec.label.lower()} has no field {key!r}", code="UNKNOWN_FIELD", fields=[label]
+                f"{a_or_an(spec.label.lower())} has no field {key!r}",
+                code="UNKNOWN_FIELD",
+                fields=[label],
             )
         if info.name in mapped:
             raise InvalidInput(
@@ -183,9 +180,9 @@ def build_fields(
             )
         allowed = info.createable if for_create else info.updateable
         if not allowed:
-            verb = "set on a new" if for_create else "changed on a"
+            verb = "set on a new" if for_create else "changed on"
             raise InvalidInput(
-                f"{info.label} ({info.name}) cannot be {verb} {spec.label.lower()}",
+                f"{info.label} ({info.name}) cannot be {verb} {spec.label.lower() if for_create else a_or_an(spec.label.lower())}",
                 code="FIELD_NOT_WRITABLE",
                 fields=[label],
             )

@@ -21,6 +21,7 @@ from actions.objects import (
     OBJECTS,
     ObjectName,
     ObjectSpec,
+    a_or_an,
     normalize_id,
     object_spec,
     record_url,
@@ -101,7 +102,7 @@ def _by_id(ctx: ActionContext, inp: LookupRecordInput) -> list[tuple[ObjectSpec,
     spec = spec_for_id(record_id)
     if inp.object and inp.object != spec.key:
         raise InvalidInput(
-            f"{record_id} is a {spec.label.lower()}, not a {inp.object}",
+            f"{record_id} is {a_or_an(spec.label.lower())}, not {a_or_an(inp.object)}",
             code="OBJECT_MISMATCH",
             fields=["id"],
         )
@@ -170,7 +171,7 @@ def lookup_record(ctx: ActionContext, inp: LookupRecordInput) -> LookupRecordOut
             target = {"email": spec.email_field, "phone": spec.phone_field}.get(kind, "name")
             if target is None:
                 raise InvalidInput(
-                    f"a {spec.label.lower()} has no {kind} to search",
+                    f"{a_or_an(spec.label.lower())} has no {kind} to search",
                     code="FIELD_NOT_AVAILABLE",
                     fields=[kind],
                 )

@@ -163,6 +163,11 @@ def object_spec(name: str, field: str = "object") -> ObjectSpec:
     return spec
 
 
+def a_or_an(noun: str) -> str:
+    """'a lead', 'an account', 'an opportunity'."""
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
 def record_url(instance_url: str, api_name: str, record_id: str) -> str:
     """The record's page in Lightning Experience."""
     return f"{instance_url}/lightning/r/{api_name}/{record_id}/view"
