@@ -6,8 +6,8 @@ from pydantic import Field
 
 from actions.base import ActionInput, ActionOutput, RecordId
 from actions.context import ActionContext
-from actions.errors import ActionError, InvalidInput, SalesforceRefused
-from actions.objects import a_or_an, normalize_id, spec_for_id
+from actions.errors import SalesforceRefused
+from actions.objects import expect_object
 from actions.soap import convert_lead_call, convert_lead_envelope, parse_convert_response
 from storage.connection_store import StoredConnection
 
@@ -28,21 +28,9 @@ class ConvertLeadOutput(ActionOutput):
     contact_id: str
 
 
-def _expect(record_id: str, field: str, key: str) -> str:
-    normalized = normalize_id(record_id, field)
-    spec = spec_for_id(normalized, field)
-    if spec.key != key:
-        raise InvalidInput(
-            f"{normalized} is {a_or_an(spec.label.lower())}, not {a_or_an(key)}",
-            code="OBJECT_MISMATCH",
-            fields=[field],
-        )
-    return normalized
-
-
 def convert_lead(ctx: ActionContext, inp: ConvertLeadInput) -> ConvertLeadOutput:
-    lead_id = _expect(inp.lead_id, "lead_id", "lead")
-    account_id = _expect(inp.account_id, "account_id", "account") if inp.account_id else None
+    lead_id = expect_object(inp.lead_id, "lead", "lead_id")
+    account_id = expect_object(inp.account_id, "account", "account_id") if inp.account_id else None
     status = ctx.metadata.converted_lead_status()
 
     def attempt(conn: StoredConnection) -> ConvertLeadOutput:
@@ -66,6 +54,4 @@ def convert_lead(ctx: ActionContext, inp: ConvertLeadInput) -> ConvertLeadOutput
             raise SalesforceRefused(
                 f"lead {lead_id} is already converted", code=exc.code, fields=["lead_id"]
             ) from exc
-        raise
-    except ActionError:
         raise

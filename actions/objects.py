@@ -168,6 +168,19 @@ def a_or_an(noun: str) -> str:
     return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
 
 
+def expect_object(value: str, key: str, field: str) -> str:
+    """The 18-character id of a record of object ``key``, checked without any call."""
+    record_id = normalize_id(value, field)
+    spec = spec_for_id(record_id, field)
+    if spec.key != key:
+        raise InvalidInput(
+            f"{record_id} is {a_or_an(spec.label.lower())}, not {a_or_an(key)}",
+            code="OBJECT_MISMATCH",
+            fields=[field],
+        )
+    return record_id
+
+
 def record_url(instance_url: str, api_name: str, record_id: str) -> str:
     """The record's page in Lightning Experience."""
     return f"{instance_url}/lightning/r/{api_name}/{record_id}/view"

@@ -17,7 +17,8 @@ from slack_sdk.models.views import View
 
 from actions.lookup_record import RecordSummary
 from actions.objects import OBJECTS
-from bot.blocks.text import PLAIN_TEXT_MAX, SECTION_TEXT_MAX, escape_mrkdwn, link, truncate
+from bot.blocks.modal import modal, note
+from bot.blocks.text import PLAIN_TEXT_MAX, escape_mrkdwn, link, truncate
 from bot.ids import ActionId, BlockId, CallbackId
 
 TITLE = "Add to Salesforce"
@@ -59,31 +60,19 @@ def record_options(records: list[RecordSummary]) -> list[Option]:
 
 
 def _modal(blocks: list[Block], *, submit: str | None = None, metadata: str = "") -> View:
-    return View(
-        type="modal",
-        callback_id=CallbackId.ADD_TO_RECORD_MODAL if submit else CallbackId.RESULT_MODAL,
-        title=TITLE,
-        submit=submit,
-        close="Cancel" if submit else "Close",
-        private_metadata=metadata,
-        blocks=blocks,
-    )
-
-
-def _note(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)))
+    return modal(TITLE, CallbackId.ADD_TO_RECORD_MODAL, blocks, submit=submit, metadata=metadata)
 
 
 def log_loading_view() -> View:
-    return _modal([_note(":hourglass_flowing_sand: Getting the message…")])
+    return _modal([note(":hourglass_flowing_sand: Getting the message…")])
 
 
 def log_working_view() -> View:
-    return _modal([_note(":hourglass_flowing_sand: Adding the message to Salesforce…")])
+    return _modal([note(":hourglass_flowing_sand: Adding the message to Salesforce…")])
 
 
 def log_notice_view(message: str) -> View:
-    return _modal([_note(message)])
+    return _modal([note(message)])
 
 
 def log_form_view(form: LogForm, private_metadata: str) -> View:
@@ -139,7 +128,7 @@ def logged_text(task: LoggedTask) -> str:
 
 def logged_blocks(task: LoggedTask) -> list[Block]:
     return [
-        _note(
+        note(
             f":white_check_mark: Added *{escape_mrkdwn(task.subject)}* as a completed task to "
             f"{link(task.record_url, task.record_title)}."
         )

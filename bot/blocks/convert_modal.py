@@ -19,7 +19,8 @@ from slack_sdk.models.views import View
 
 from actions.create_record import LEAD_COMPANY_PLACEHOLDER
 from actions.lookup_record import RecordSummary
-from bot.blocks.text import PLAIN_TEXT_MAX, SECTION_TEXT_MAX, escape_mrkdwn, link, truncate
+from bot.blocks.modal import modal, note
+from bot.blocks.text import PLAIN_TEXT_MAX, escape_mrkdwn, link, truncate
 from bot.ids import ActionId, BlockId, CallbackId
 
 NEW_ACCOUNT = "new"
@@ -85,32 +86,20 @@ def account_options(records: list[RecordSummary]) -> list[Option]:
 
 
 def _modal(blocks: list[Block], *, submit: str | None = None, metadata: str = "") -> View:
-    return View(
-        type="modal",
-        callback_id=CallbackId.CONVERT_MODAL if submit else CallbackId.RESULT_MODAL,
-        title=TITLE,
-        submit=submit,
-        close="Cancel" if submit else "Close",
-        private_metadata=metadata,
-        blocks=blocks,
-    )
-
-
-def _note(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)))
+    return modal(TITLE, CallbackId.CONVERT_MODAL, blocks, submit=submit, metadata=metadata)
 
 
 def convert_loading_view(lead_id: str) -> View:
-    return _modal([_note(f":hourglass_flowing_sand: Loading lead `{lead_id}` from Salesforce…")])
+    return _modal([note(f":hourglass_flowing_sand: Loading lead `{lead_id}` from Salesforce…")])
 
 
 def convert_working_view() -> View:
-    return _modal([_note(":hourglass_flowing_sand: Converting the lead in Salesforce…")])
+    return _modal([note(":hourglass_flowing_sand: Converting the lead in Salesforce…")])
 
 
 def convert_notice_view(message: str) -> View:
     """A modal with one message and no form (e.g. why this lead cannot be converted)."""
-    return _modal([_note(message)])
+    return _modal([note(message)])
 
 
 def convert_form_view(form: ConvertForm, private_metadata: str) -> View:
@@ -128,7 +117,7 @@ def convert_form_view(form: ConvertForm, private_metadata: str) -> View:
         Option(value=EXISTING_ACCOUNT, text="Use the existing account picked below"),
     ]
     blocks += [
-        _note(about + " into an account, a contact and an opportunity."),
+        note(about + " into an account, a contact and an opportunity."),
         InputBlock(
             block_id=BlockId.ACCOUNT_CHOICE,
             label="Account",
@@ -182,7 +171,7 @@ def converted_blocks(links: ConvertedLinks) -> list[Block]:
             f"{link(links.opportunity_url, links.opportunity_name or 'Opportunity')}"
         )
     return [
-        _note("\n".join(lines)),
+        note("\n".join(lines)),
         ContextBlock(
             elements=[MarkdownTextObject(text="The lead is now read-only in Salesforce.")]
         ),

@@ -2,29 +2,11 @@
 
 from __future__ import annotations
 
-from actions.errors import InvalidInput
-from actions.objects import ObjectName, normalize_id, spec_for_id
+from actions.objects import expect_object
 from bot.listeners.commands.registry import CommandRequest, Subcommand
 from bot.listeners.views.convert import open_convert_modal
 
 USAGE = "convert <lead id> [account id]"
-
-
-def with_article(noun: str) -> str:
-    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
-
-
-def checked_id(value: str, expected: ObjectName, field: str) -> str:
-    """The 18-character id of a record of the ``expected`` object, checked without a call."""
-    record_id = normalize_id(value, field)
-    spec = spec_for_id(record_id, field)
-    if spec.key != expected:
-        raise InvalidInput(
-            f"{record_id} is {with_article(spec.label.lower())}, not {with_article(expected)}",
-            code="OBJECT_MISMATCH",
-            fields=[field],
-        )
-    return record_id
 
 
 def handle_convert(req: CommandRequest) -> None:
@@ -32,8 +14,8 @@ def handle_convert(req: CommandRequest) -> None:
     if not 1 <= len(words) <= 2:
         req.respond(response_type="ephemeral", text=f"Usage: `/sf {USAGE}`")
         return
-    lead_id = checked_id(words[0], "lead", "lead_id")
-    account_id = checked_id(words[1], "account", "account_id") if len(words) == 2 else None
+    lead_id = expect_object(words[0], "lead", "lead_id")
+    account_id = expect_object(words[1], "account", "account_id") if len(words) == 2 else None
     open_convert_modal(
         req.client,
         req.services,
