@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.app import create_app, make_client
 from bot.cli.common import fail, handle_errors
@@ -37,6 +37,14 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             f"Slack refused SLACK_BOT_TOKEN: {exc.response.get('error')}",
             2,
             ["SLACK_BOT_TOKEN"],
+        )
+        return
+    except (SlackClientError, OSError) as exc:
+        fail(
+            "SLACK_UNREACHABLE",
+            f"could not reach Slack at {settings.slack_api_url}: {type(exc).__name__}",
+            1,
+            ["SLACK_API_URL"],
         )
         return
     services = Services.build(settings, client)

@@ -27,3 +27,11 @@ def test_a_token_slack_refuses_is_a_clear_error(sfbot):
     assert error["code"] == "SLACK_AUTH"
     assert "invalid_auth" in error["message"]
     assert "xoxb-not-the-right-one" not in result.stdout + result.stderr
+
+
+def test_unreachable_slack_is_a_clear_error(sfbot):
+    env = {**sfbot.env, "SLACK_API_URL": "http://127.0.0.1:9/api/"}
+    result = run_cli(env, "run", "--http", cwd=str(sfbot.workdir), timeout=60)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"]["code"] == "SLACK_UNREACHABLE"
+    assert "Traceback" not in result.stderr
