@@ -47,6 +47,10 @@ class ActionId(StrEnum):
     # delete confirmation and convert modal
     DELETE_CANCEL = "sf_record_delete_cancel"
     ACCOUNT_CHOICE = "sf_account_choice"
+    # digest modal: kind and schedule switches (dispatch_action), time zone type-ahead
+    DIGEST_KIND = "sf_digest_kind"
+    DIGEST_SCHEDULE_TYPE = "sf_digest_schedule_type"
+    DIGEST_TIMEZONE = "sf_digest_timezone"
 
 
 class BlockId(StrEnum):
@@ -67,6 +71,21 @@ class BlockId(StrEnum):
     PRIVATE_KEY = "sf_private_key"
     ACCOUNT_CHOICE = "sf_account_choice"
     SUBJECT = "sf_subject"
+    # digest modal inputs, and one actions row per digest in `/sf digest list`
+    DIGEST_NAME = "sf_digest_name"
+    DIGEST_CHANNEL = "sf_digest_channel"
+    DIGEST_KIND = "sf_digest_kind"
+    DIGEST_DAYS = "sf_digest_days"
+    DIGEST_SCORE_FIELD = "sf_digest_score_field"
+    DIGEST_THRESHOLD = "sf_digest_threshold"
+    DIGEST_SOQL = "sf_digest_soql"
+    DIGEST_SCHEDULE_TYPE = "sf_digest_schedule_type"
+    DIGEST_TIME = "sf_digest_time"
+    DIGEST_WEEKDAYS = "sf_digest_weekdays"
+    DIGEST_CRON = "sf_digest_cron"
+    DIGEST_TIMEZONE = "sf_digest_timezone"
+    DIGEST_OPTIONS = "sf_digest_options"
+    DIGEST_ROW = "sf_digest_row"
 
 
 FIELD_BLOCK_PREFIX = "sf_field:"
@@ -81,3 +100,8 @@ def field_from_block_id(block_id: str) -> str | None:
     if block_id.startswith(FIELD_BLOCK_PREFIX):
         return block_id[len(FIELD_BLOCK_PREFIX) :]
     return None
+
+
+def digest_block_id(digest_id: int) -> str:
+    """The block_id of one digest's buttons in the list, e.g. ``sf_digest_row:12``."""
+    return f"{BlockId.DIGEST_ROW}:{digest_id}"

@@ -9,6 +9,7 @@ from bot.cli.audit_cmd import audit_cmd
 from bot.cli.common import configure_logging
 from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
 from bot.cli.db_cmds import db_group, rotate_key
+from bot.cli.digest_cmd import digest_group
 from bot.cli.run_cmd import run
 
 
@@ -26,6 +27,7 @@ for command in (
     list_actions,
     run_action_cmd,
     audit_cmd,
+    digest_group,
     db_group,
     rotate_key,
     run,
