@@ -37,6 +37,7 @@ class Digest:
     owner_user_id: str
     created_at: datetime
     updated_at: datetime
+    active_since: datetime
     version: int
 
 
@@ -71,6 +72,7 @@ def _digest(row: DigestRow) -> Digest:
         owner_user_id=row.owner_user_id,
         created_at=as_utc(row.created_at) or utcnow(),
         updated_at=as_utc(row.updated_at) or utcnow(),
+        active_since=as_utc(row.active_since) or utcnow(),
         version=row.version,
     )
 
@@ -112,7 +114,7 @@ class DigestStore:
         owner_user_id: str,
         now: datetime | None = None,
     ) -> Digest:
-        now = now or utcnow()
+        now = (now or utcnow()).astimezone(UTC)
         with self.db.session() as s:
             row = DigestRow(
                 name=name,
@@ -126,26 +128,39 @@ class DigestStore:
                 owner_user_id=owner_user_id,
                 created_at=now,
                 updated_at=now,
+                active_since=now,
                 version=1,
             )
             s.add(row)
             s.flush()
             return _digest(row)
 
-    def update(self, digest_id: int, **changes: Any) -> Digest | None:
-        """Change a definition; ``version`` goes up so every process reschedules it."""
+    def update(
+        self, digest_id: int, *, now: datetime | None = None, **changes: Any
+    ) -> Digest | None:
+        """Change a definition; ``version`` goes up so every process reschedules it.
+
+        Resuming it or changing when it runs starts it afresh (``active_since``): runs that
+        fell while it was paused, or under the old schedule, are not posted.
+        """
+        now = (now or utcnow()).astimezone(UTC)
         with self.db.session() as s:
             row = s.get(DigestRow, digest_id)
             if row is None:
                 return None
+            restarts = (changes.get("paused") is False and row.paused) or any(
+                key in changes for key in ("schedule", "timezone")
+            )
             for key, value in changes.items():
                 if key in ("params", "schedule"):
                     value = json.dumps(value)
-                if not hasattr(row, key) or key in ("id", "version", "created_at"):
+                if not hasattr(row, key) or key in ("id", "version", "created_at", "active_since"):
                     raise TypeError(f"cannot change {key!r}")
                 setattr(row, key, value)
+            if restarts:
+                row.active_since = now
             row.version += 1
-            row.updated_at = utcnow()
+            row.updated_at = now
             s.flush()
             return _digest(row)
 
@@ -245,6 +260,7 @@ class DigestStore:
         message_ts: str | None = None,
         record_count: int | None = None,
         error: str | None = None,
+        late: bool | None = None,
     ) -> None:
         with self.db.session() as s:
             row = s.get(DigestRunRow, run_id)
@@ -252,6 +268,8 @@ class DigestStore:
                 row.state, row.finished_at = state, now
                 row.channel_id, row.message_ts = channel_id, message_ts
                 row.record_count, row.error = record_count, error
+                if late is not None:  # a run taken over and posted late
+                    row.late = late
 
     def last_scheduled(self, digest_id: int) -> datetime | None:
         """The newest scheduled time that has a run row (previews excluded)."""

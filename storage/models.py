@@ -116,6 +116,9 @@ class DigestRow(Base):
     owner_user_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Runs are due from here on: set when created, resumed, or its schedule changes, so
+    # a resume or a new time does not post the runs from before it.
+    active_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 

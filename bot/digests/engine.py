@@ -97,10 +97,11 @@ class SharedQueries:
         if owner:
             try:
                 future.set_result(fetch())
-            except ActionError as exc:
+            except BaseException as exc:  # whatever it is, the digests sharing it get it too
                 future.set_exception(exc)
                 with self._lock:
                     self._entries.pop(key, None)
+                raise
         return future.result()
 
 
@@ -131,7 +132,7 @@ class DigestEngine:
         """(to run, missed): scheduled times since the last recorded one, up to ``now``."""
         trigger = trigger_for(Schedule.model_validate(digest.schedule), digest.timezone)
         last = self.store.last_scheduled(digest.id)
-        after = max(last, digest.created_at) if last else digest.created_at
+        after = max(last, digest.active_since) if last else digest.active_since
         run: list[datetime] = []
         missed: list[datetime] = []
         for t in fire_times(trigger, after, now):
@@ -165,7 +166,10 @@ class DigestEngine:
         """Recover abandoned claims, then run whatever is due for every digest."""
         outcomes = self.recover()
         for digest in self.store.all_digests():
-            outcomes.extend(self.run_due(digest.id))
+            try:
+                outcomes.extend(self.run_due(digest.id))
+            except Exception:  # one broken digest must not stop the others
+                logger.exception("digest %s could not run", digest.id)
         return outcomes
 
     def recover(self) -> list[RunOutcome]:
@@ -177,7 +181,14 @@ class DigestEngine:
             digest = self.store.get(stale.digest_id)
             if run is None or digest is None:
                 continue
-            ts = self.find_posted(digest, run)
+            try:
+                ts = self.find_posted(digest, run)
+            except SlackApiError as exc:
+                outcomes.append(self._failed(digest, run, f"Slack: {exc.response.get('error')}"))
+                continue
+            except Exception:  # one broken run must not stop the others
+                logger.exception("could not recover digest %s run %s", digest.id, run.id)
+                continue
             if ts is not None:
                 self.store.finish(
                     run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts
@@ -192,7 +203,9 @@ class DigestEngine:
 
     def find_posted(self, digest: Digest, run: DigestRun) -> str | None:
         """The ts of the message already posted for ``run``, from its metadata, if any."""
-        oldest = (run.claimed_at or run.scheduled_for) - timedelta(minutes=5)
+        # Whoever posted it claimed the run at or after its scheduled time (``claimed_at`` is
+        # the taker's own claim by now); 5 minutes of margin for clocks that disagree.
+        oldest = run.scheduled_for - timedelta(minutes=5)
         cursor = None
         for _page in range(10):
             resp = self.client.conversations_history(
@@ -239,6 +252,8 @@ class DigestEngine:
             return self._failed(digest, run, f"Salesforce: {exc.message} ({exc.code})")
         now = self.clock.now()
         if not items and not digest.post_when_empty:
+            if not self.store.holds(run.id, self.owner):
+                return RunOutcome(digest.id, run.scheduled_for, "taken_over")
             self.store.finish(run.id, SKIPPED, now=now, record_count=0)
             return RunOutcome(digest.id, run.scheduled_for, SKIPPED)
         blocks = digest_blocks(
@@ -283,6 +298,7 @@ class DigestEngine:
             channel_id=str(resp.get("channel") or digest.channel_id),
             message_ts=ts,
             record_count=len(items),
+            late=late,
         )
         return RunOutcome(digest.id, run.scheduled_for, POSTED, ts)
 
@@ -312,6 +328,9 @@ class DigestEngine:
         return RunOutcome(digest.id, now, "preview", str(resp["ts"]))
 
     def _failed(self, digest: Digest, run: DigestRun, error: str) -> RunOutcome:
+        if not self.store.holds(run.id, self.owner):
+            # Taken over after our lease ran out: the taker's outcome stands.
+            return RunOutcome(digest.id, run.scheduled_for, "taken_over")
         logger.warning("digest %s run at %s failed: %s", digest.id, run.scheduled_for, error)
         self.store.finish(run.id, FAILED, now=self.clock.now(), error=error)
         self.notify_owner(digest, run.scheduled_for, error)
