@@ -65,6 +65,18 @@ class SlackOrigin:
     team_id: str | None = None
     channel_id: str | None = None
 
+    @classmethod
+    def of(cls, body: dict[str, Any], channel_id: str | None = None) -> SlackOrigin:
+        """From an interaction payload; the channel is ``channel_id``, else the payload's."""
+        user = body.get("user") or {}
+        team = (body.get("team") or {}).get("id") or user.get("team_id")
+        channel = (
+            channel_id
+            or (body.get("channel") or {}).get("id")
+            or (body.get("container") or {}).get("channel_id")
+        )
+        return cls(user_id=str(user.get("id")), team_id=team, channel_id=channel)
+
 
 @dataclass
 class Services:

@@ -34,6 +34,7 @@ def digest(digest_id: int = 1, **changes) -> Digest:
         "owner_user_id": "U0ADMIN01",
         "created_at": NOW,
         "updated_at": NOW,
+        "active_since": NOW,
         "version": 1,
     }
     return Digest(**{**fields, **changes})
