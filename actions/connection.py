@@ -41,6 +41,7 @@ T = TypeVar("T")
 PROBLEM_TOKEN_REFUSED = "token_refused"  # noqa: S105 - a status name, not a secret
 PROBLEM_UNREACHABLE = "org_unreachable"
 USAGE_WRITE_SECONDS = 30.0
+RELOAD_SECONDS = 30.0
 
 
 class ExpiredSession(Exception):
@@ -94,13 +95,24 @@ class SalesforceConnection:
         self._lock = threading.Lock()
         self._conn: StoredConnection | None = None
         self._usage_written = float("-inf")
+        self._loaded_at = float("-inf")
         self._sf: Salesforce | None = None
 
     # -- state ------------------------------------------------------------------------------
 
     def current(self) -> StoredConnection:
-        """The stored connection (loaded once, then kept in memory)."""
+        """The stored connection, kept in memory and re-read every ``RELOAD_SECONDS`` so a
+        connection replaced or removed by another process (the CLI, a replica) is noticed."""
         with self._lock:
+            now = time.monotonic()
+            if self._conn is not None and now - self._loaded_at >= RELOAD_SECONDS:
+                stored = self.store.load()
+                if stored is None or (stored.connected_at, stored.token_version) != (
+                    self._conn.connected_at,
+                    self._conn.token_version,
+                ):
+                    self._conn, self._sf = None, None
+                self._loaded_at = now
             if self._conn is None:
                 conn = self.store.load()
                 if conn is None:
@@ -108,6 +120,7 @@ class SalesforceConnection:
                         "sfbot is not connected to Salesforce yet: an admin runs `sfbot connect`"
                     )
                 self._use(conn)
+                self._loaded_at = now
             assert self._conn is not None
             return self._conn
 
@@ -150,6 +163,11 @@ class SalesforceConnection:
 
             try:
                 conn = self.store.refresh_access_token(seen_version, fetch)
+            except LookupError as exc:  # disconnected meanwhile (CLI or another replica)
+                self._conn, self._sf = None, None
+                raise NotConnected(
+                    "sfbot is not connected to Salesforce any more: an admin runs `sfbot connect`"
+                ) from exc
             except AuthorizationFailed as exc:
                 self._conn = self._conn and replace(
                     self._conn, problem=PROBLEM_TOKEN_REFUSED, problem_detail=exc.message

@@ -7,6 +7,7 @@ fetched once per ``SFBOT_METADATA_TTL_HOURS`` and shared by all processes throug
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -85,22 +86,24 @@ class Metadata:
     def __init__(self, connection: SalesforceConnection, ttl_hours: float = 24.0) -> None:
         self.connection = connection
         self.ttl = timedelta(hours=ttl_hours)
-        self._memory: dict[str, Any] = {}
+        self._memory: dict[str, tuple[float, Any]] = {}  # key -> (loaded at, value)
         self._lock = threading.Lock()
 
     def _cached(self, key: str, fetch: Any) -> Any:
         org_id = self.connection.current().org_id
         mkey = f"{org_id}:{key}"
+        now = time.monotonic()
         with self._lock:
-            if mkey in self._memory:
-                return self._memory[mkey]
+            hit = self._memory.get(mkey)
+            if hit is not None and now - hit[0] < self.ttl.total_seconds():
+                return hit[1]
         store = self.connection.store
         value = store.cache_get(key, org_id, self.ttl)
         if value is None:
             value = fetch()
             store.cache_put(key, org_id, value)
         with self._lock:
-            self._memory[mkey] = value
+            self._memory[mkey] = (now, value)
         return value
 
     def clear(self) -> None:

@@ -12,7 +12,7 @@ import base64
 import hashlib
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -46,11 +46,11 @@ JWT_LIFETIME_SECONDS = 170  # Salesforce accepts at most 3 minutes.
 
 @dataclass(frozen=True)
 class TokenResponse:
-    access_token: str
+    access_token: str = field(repr=False)
     instance_url: str
     id_url: str
     scopes: tuple[str, ...]
-    refresh_token: str | None = None
+    refresh_token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -144,13 +144,28 @@ def client_credentials_token(
     )
 
 
+def jwt_audience(login_url: str) -> str:
+    """The ``aud`` Salesforce expects ("OAuth 2.0 JWT Bearer Flow": login.salesforce.com,
+    test.salesforce.com for sandboxes, or an Experience Cloud site's URL). The token is
+    still requested from ``login_url`` (a My Domain URL works there)."""
+    host = urlsplit(login_url).hostname or ""
+    if host in ("login.salesforce.com", "test.salesforce.com"):
+        return f"https://{host}"
+    if host.endswith(".sandbox.my.salesforce.com"):
+        return "https://test.salesforce.com"
+    if host.endswith(".my.salesforce.com"):
+        return "https://login.salesforce.com"
+    return login_url  # an Experience Cloud site (or another login host) is its own audience
+
+
 def jwt_assertion(login_url: str, client_id: str, username: str, private_key_pem: str) -> str:
-    """An RS256 assertion: iss = client id, sub = username, aud = login URL, exp <= 3 min."""
+    """An RS256 assertion: iss = client id, sub = username, aud = the login audience (see
+    ``jwt_audience``), exp <= 3 minutes."""
     key = load_private_key(private_key_pem)
     claims = {
         "iss": client_id,
         "sub": username,
-        "aud": login_url,
+        "aud": jwt_audience(login_url),
         "exp": int(time.time()) + JWT_LIFETIME_SECONDS,
     }
     return jwt.encode(claims, key, algorithm="RS256")

@@ -131,13 +131,34 @@ def normalize_id(value: str, field: str = "id") -> str:
         )
     if len(text) == 15:
         return text + _checksum(text)
-    if _checksum(text[:15]).lower() != text[15:].lower():
+    body, suffix = text[:15], text[15:]
+    if _checksum(body) == suffix.upper():
+        return body + _checksum(body)
+    restored = _case_from_suffix(body, suffix) if body in (body.lower(), body.upper()) else None
+    if restored is None:
         raise InvalidInput(
             f"{value!r} is not a valid Salesforce record id (its checksum does not match)",
             code="MALFORMED_ID",
             fields=[field],
         )
-    return text[:15] + _checksum(text[:15])
+    return restored + _checksum(restored)
+
+
+def _case_from_suffix(body: str, suffix: str) -> str | None:
+    """An 18-character id whose case was lost (lowercased or uppercased by some tool): its
+    suffix says which of the first 15 characters are capitals. None if it cannot."""
+    chars = list(body.lower())
+    for chunk, code in enumerate(suffix.upper()):
+        bits = _CHECKSUM_ALPHABET.find(code)
+        if bits < 0:
+            return None
+        for i in range(5):
+            if bits >> i & 1:
+                pos = chunk * 5 + i
+                if not chars[pos].isalpha():
+                    return None
+                chars[pos] = chars[pos].upper()
+    return "".join(chars)
 
 
 def spec_for_id(record_id: str, field: str = "id") -> ObjectSpec:

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 import requests
 
-from actions.connection import ExpiredSession
+from actions.connection import ExpiredSession, may_have_arrived
 from actions.errors import OutcomeUnknown, SalesforceRefused, SalesforceUnavailable
 from actions.sf_errors import refusal_from_errors
 
@@ -113,11 +113,11 @@ def convert_lead_call(
             data=envelope,
             headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'},
         )
-    except requests.Timeout as exc:
-        raise OutcomeUnknown(
-            "Salesforce did not answer the conversion in time; the lead may have been "
-            "converted. Look it up before trying again."
-        ) from exc
     except requests.RequestException as exc:
+        if may_have_arrived(exc):
+            raise OutcomeUnknown(
+                "Salesforce did not answer the conversion; the lead may have been converted. "
+                "Look it up before trying again."
+            ) from exc
         raise SalesforceUnavailable(f"could not reach Salesforce ({type(exc).__name__})") from exc
     return resp.status_code, resp.content

@@ -41,7 +41,9 @@ class Settings(ActionsSettings):
         description="Runs missed while sfbot was down are posted late within this, else missed",
     )
     modal_wait_seconds: float = Field(
-        default=2.0,
+        default=1.8,
+        gt=0,
+        le=2.5,
         validation_alias="SFBOT_MODAL_WAIT_SECONDS",
         description="How long a modal submission waits for Salesforce before answering "
         "'working on it' and finishing with views.update (Slack allows 3 s).",

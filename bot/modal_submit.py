@@ -21,6 +21,8 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from actions.errors import ActionError, InvalidInput
+from bot.blocks.modal import modal, note
+from bot.ids import CallbackId
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,9 @@ def submit(
 ) -> None:
     claimed, state, stored = services.idempotency.claim(sub.key)
     if not claimed:
-        if state == services.idempotency.DONE:
+        if state == services.idempotency.DONE and stored is None:
+            ack(response_action="update", view=outcome_unknown_view())
+        elif state == services.idempotency.DONE:
             shown = sub.replay(stored)
             ack() if shown is None else ack(response_action="update", view=shown)
         else:
@@ -74,11 +78,19 @@ def submit(
     future = services.executor.submit(sub.work)
     finished, _ = wait([future], timeout=services.settings.modal_wait_seconds)
     if not finished:
+        # Answer Slack now and finish on the background pool: the listener thread is free.
         ack(response_action="update", view=sub.working_view())
-        outcome = _finish(sub, services, future)
-        client.views_update(view_id=view_id, view=outcome.view or sub.closed_view())
+        future.add_done_callback(
+            lambda done: services.background.submit(
+                _finish_late, sub, services, done, client, view_id
+            )
+        )
         return
-    outcome = _finish(sub, services, future)
+    try:
+        outcome = _finish(sub, services, future)
+    except Exception:
+        ack(response_action="update", view=outcome_unknown_view())
+        raise  # to @app.error, which logs it
     if outcome.errors:
         ack(response_action="errors", errors=outcome.errors)
     elif outcome.view is None:
@@ -87,18 +99,49 @@ def submit(
         ack(response_action="update", view=outcome.view)
 
 
+def _finish_late(
+    sub: Submission[T], services: Services, future: Future[T], client: WebClient, view_id: str
+) -> None:
+    try:
+        outcome = _finish(sub, services, future)
+        view = outcome.view or sub.closed_view()
+    except Exception:
+        logger.exception("modal submission %s failed", sub.key)
+        view = outcome_unknown_view()
+    client.views_update(view_id=view_id, view=view)
+
+
 def _finish(sub: Submission[T], services: Services, future: Future[T]) -> SubmitOutcome:
-    """Store the result (or release the claim on failure) and decide what to show."""
+    """Store the result and decide what to show.
+
+    A refusal (ActionError) releases the claim, so the user can correct and submit again.
+    Anything else keeps it, marked done without a result: the write may have happened, and a
+    resubmission must not repeat it.
+    """
     try:
         value = future.result()
     except ActionError as exc:
         services.idempotency.release(sub.key)
         return sub.on_error(exc)
     except Exception:
-        services.idempotency.release(sub.key)
+        services.idempotency.finish(sub.key, None)
         raise
     services.idempotency.finish(sub.key, sub.to_store(value))
     return SubmitOutcome(view=sub.on_success(value))
+
+
+def outcome_unknown_view() -> View:
+    return modal(
+        "sfbot",
+        CallbackId.RESULT_MODAL,
+        [
+            note(
+                ":boom: Something went wrong in sfbot after this was sent, and the error was "
+                "logged for the admins. The change may or may not have been made in Salesforce: "
+                "check the record before trying again."
+            )
+        ],
+    )
 
 
 def invalid_to_errors(

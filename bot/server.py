@@ -26,15 +26,11 @@ def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             status = connection_status(services.actions, live=False)
+            # Unauthenticated: the state only, no org id or username.
             body = json.dumps(
                 {
                     "ok": True,
-                    "salesforce": {
-                        "connected": status.connected,
-                        "reason": status.reason,
-                        "org_id": status.org_id,
-                        "username": status.username,
-                    },
+                    "salesforce": {"connected": status.connected, "reason": status.reason},
                 }
             ).encode()
             start_response(

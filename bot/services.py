@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ActionContext
 from actions.errors import ActionError
@@ -169,6 +170,22 @@ class Services:
         return result
 
     def _audit(
+        self,
+        origin: SlackOrigin,
+        action: str,
+        object_name: str | None,
+        ids: list[str],
+        outcome: str,
+        code: str | None,
+    ) -> None:
+        try:
+            self._record(origin, action, object_name, ids, outcome, code)
+        except SQLAlchemyError:
+            # The action itself has happened: failing the user's request now would invite a
+            # repeat. The failure is logged with its stack for the admins.
+            logger.exception("could not write the audit entry for %s by %s", action, origin.user_id)
+
+    def _record(
         self,
         origin: SlackOrigin,
         action: str,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from storage.crypto import Cipher
 from storage.db import Database
@@ -200,10 +201,13 @@ class ConnectionStore:
             return json.loads(row.value)
 
     def cache_put(self, key: str, org_id: str, value: Any) -> None:
-        with self.db.session() as s:
-            row = s.get(MetadataCacheRow, key)
-            text = json.dumps(value, separators=(",", ":"))
-            if row is None:
+        """Insert or replace; two processes filling a cold cache at once both succeed."""
+        text = json.dumps(value, separators=(",", ":"))
+        try:
+            with self.db.session() as s:
                 s.add(MetadataCacheRow(key=key, org_id=org_id, value=text, fetched_at=utcnow()))
-            else:
-                row.org_id, row.value, row.fetched_at = org_id, text, utcnow()
+        except IntegrityError:
+            with self.db.session() as s:
+                row = s.get(MetadataCacheRow, key)
+                if row is not None:
+                    row.org_id, row.value, row.fetched_at = org_id, text, utcnow()

@@ -33,7 +33,9 @@ def _alembic_config() -> Config:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    # A token refresh holds the write lock while it asks Salesforce (at most the connect and
+    # read timeouts): writers wait for it rather than fail.
+    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

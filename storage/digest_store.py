@@ -241,6 +241,21 @@ class DigestStore:
             row = s.get(DigestRunRow, run_id)
             return row is not None and row.state == CLAIMED and row.claimed_by == claimed_by
 
+    def renew(self, run_id: int, claimed_by: str, *, now: datetime) -> bool:
+        """Restart the lease of a claim ``claimed_by`` still holds; False if it lost it."""
+        with self.db.session() as s:
+            renewed = s.execute(
+                update(DigestRunRow)
+                .where(
+                    DigestRunRow.id == run_id,
+                    DigestRunRow.state == CLAIMED,
+                    DigestRunRow.claimed_by == claimed_by,
+                )
+                .values(claimed_at=now.astimezone(UTC))
+                .execution_options(synchronize_session=False)
+            )
+            return getattr(renewed, "rowcount", 0) == 1
+
     def stale_claims(self, older_than: datetime) -> list[DigestRun]:
         with self.db.session() as s:
             rows = s.execute(

@@ -6,10 +6,12 @@ import json
 from typing import Any
 
 import click
+from pydantic import BaseModel
 
-from actions.errors import InvalidInput
+from actions.errors import ActionError, InvalidInput
 from actions.registry import ACTIONS, get_action, parse_input
 from bot.cli.common import action_context, handle_errors, print_json
+from storage.audit_store import AuditEntry, AuditStore
 
 
 @click.command("actions")
@@ -45,7 +47,35 @@ def run_action_cmd(name: str, raw_input: str) -> None:
         raise InvalidInput("--input must be a JSON object", code="INVALID_JSON")
     inp = parse_input(action, raw)
     ctx = action_context()
+    audit = AuditStore(ctx.db)
+    obj = getattr(inp, "object", None)
     try:
-        print_json(action.run(ctx, inp).model_dump(mode="json"))
+        out = action.run(ctx, inp)
+    except ActionError as exc:
+        audit.record(
+            AuditEntry(
+                action=name,
+                outcome="error",
+                source="cli",
+                object=obj,
+                record_ids=record_ids(inp),
+                error_code=exc.code,
+            )
+        )
+        raise
     finally:
         ctx.close()
+    ids = list(dict.fromkeys(record_ids(inp) + record_ids(out)))
+    audit.record(AuditEntry(action=name, outcome="ok", source="cli", object=obj, record_ids=ids))
+    print_json(out.model_dump(mode="json"))
+
+
+ID_KEYS = ("id", "object_id", "lead_id", "account_id", "contact_id", "opportunity_id")
+
+
+def record_ids(model: BaseModel) -> list[str]:
+    """The record ids an action's input or output names (never free text)."""
+    data = model.model_dump()
+    ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
+    ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
+    return ids

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.config import ActionsSettings
 from actions.context import ActionContext
@@ -28,8 +29,8 @@ from storage.db import DatabaseURLError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def configure_logging() -> None:
-    level = os.environ.get("SFBOT_LOG_LEVEL", "WARNING").upper()
+def configure_logging(default: str = "WARNING") -> None:
+    level = os.environ.get("SFBOT_LOG_LEVEL", default).upper()
     logging.basicConfig(
         level=getattr(logging, level, logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -60,6 +61,14 @@ def handle_errors(fn: F) -> F:
             fail("SECRET_KEY", str(exc), 2, ["SFBOT_SECRET_KEY"])
         except DatabaseURLError as exc:
             fail("DATABASE_URL", str(exc), 2, ["DATABASE_URL"])
+        except SQLAlchemyError as exc:
+            fail(
+                "DATABASE",
+                f"the database at DATABASE_URL cannot be used: {type(exc).__name__}: "
+                f"{str(exc).splitlines()[0][:200]}",
+                1,
+                ["DATABASE_URL"],
+            )
         except ValidationError as exc:  # settings from the environment
             fields = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
             fail("CONFIGURATION", f"invalid configuration: {exc.errors()[0]['msg']}", 2, fields)

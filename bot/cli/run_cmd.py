@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -50,9 +51,10 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
     services = Services.build(settings, client)
     services.actions.db.ensure_schema()
     app = create_app(settings, client=client, services=services)
-    services.scheduler = DigestScheduler(services.digests)
+    services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
     services.scheduler.start()
-    logging.getLogger().setLevel(logging.INFO)
+    if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
+        logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
     if settings.slack_app_token is not None and not use_http:
         from slack_bolt.adapter.socket_mode import SocketModeHandler

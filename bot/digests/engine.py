@@ -121,7 +121,9 @@ class DigestEngine:
     client: WebClient
     clock: Clock = field(default_factory=SystemClock)
     grace: timedelta = timedelta(hours=1)
-    lease: timedelta = timedelta(minutes=2)
+    # A claim older than this is taken to be abandoned. It is renewed just before posting, and
+    # a post takes at most a few Slack retries (Retry-After), far less than this.
+    lease: timedelta = timedelta(minutes=5)
     owner: str = field(default_factory=process_id)
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     queries: SharedQueries = field(default_factory=SharedQueries)
@@ -276,8 +278,9 @@ class DigestEngine:
             },
         }
         self.pacer.wait(digest.channel_id)
-        if not self.store.holds(run.id, self.owner):
-            # Taken over after our lease ran out: the taker posts (or finds our post).
+        if not self.store.renew(run.id, self.owner, now=self.clock.now()):
+            # Taken over after our lease ran out: the taker posts (or finds our post). Renewed
+            # otherwise, so no one takes it over while this post is under way.
             return RunOutcome(digest.id, run.scheduled_for, "taken_over")
         try:
             resp = self.client.chat_postMessage(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -21,15 +21,23 @@ from apscheduler.triggers.interval import IntervalTrigger
 from actions.errors import ActionError
 from bot.digests.engine import DigestEngine
 from bot.digests.schedule import Schedule, trigger_for
+from storage.audit_store import IdempotencyStore
 
 logger = logging.getLogger(__name__)
 
 RECONCILE_ID = "sfbot:reconcile"
+PURGE_EVERY = timedelta(hours=6)
+RUN_HISTORY = timedelta(days=90)
 
 
 class DigestScheduler:
     def __init__(
-        self, engine: DigestEngine, *, reconcile_seconds: float = 30.0, workers: int = 8
+        self,
+        engine: DigestEngine,
+        *,
+        reconcile_seconds: float = 30.0,
+        workers: int = 8,
+        idempotency: IdempotencyStore | None = None,
     ) -> None:
         self.engine = engine
         self.reconcile_seconds = reconcile_seconds
@@ -45,6 +53,8 @@ class DigestScheduler:
             timezone=UTC,
         )
         self._versions: dict[int, int] = {}
+        self.idempotency = idempotency
+        self._purged_at = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -97,6 +107,17 @@ class DigestScheduler:
     def reconcile(self) -> None:
         self.sync()
         self.engine.tick()
+        self._purge()
+
+    def _purge(self) -> None:
+        """Keep the run history and idempotency keys from growing without bound."""
+        now = self.engine.clock.now()
+        if now - self._purged_at < PURGE_EVERY:
+            return
+        self._purged_at = now
+        self.engine.store.purge_runs(RUN_HISTORY, now=now)
+        if self.idempotency is not None:
+            self.idempotency.purge()
 
     def job_ids(self) -> list[str]:
         return sorted(job.id for job in self.scheduler.get_jobs())

@@ -10,7 +10,7 @@ import pytest
 
 from actions import oauth
 from actions.connect import connect_jwt, connect_web, connection_status
-from actions.errors import ConnectionNeedsAttention
+from actions.errors import ConnectionNeedsAttention, NotConnected
 from tests.actions import api_requests, authorize, rsa_key_pair, run
 from tests.e2e.harness import CC_CLIENT_ID
 
@@ -179,3 +179,26 @@ def test_soap_convert_with_an_expired_token_refreshes_and_retries_once(ctx, emu)
     assert emu.token_requests == 1
     assert len(api_requests(emu, "POST", "/services/Soap/u/")) == 2
     assert len(emu.records("Contact")) == 1
+
+
+def test_a_connection_removed_by_another_process_is_noticed(ctx, make_ctx, emu):
+    lead = emu.insert("Lead", {"LastName": "L", "Company": "C"})
+    run(ctx, "lookup_record", id=lead)
+    other = make_ctx()
+    other.store.delete()  # `sfbot disconnect` elsewhere
+    emu.expire_all_tokens()
+    with pytest.raises(NotConnected):  # the refresh finds no stored connection
+        run(ctx, "lookup_record", id=lead)
+    with pytest.raises(NotConnected):
+        ctx.connection.current()
+
+
+def test_a_connection_replaced_by_another_process_is_picked_up(ctx, make_ctx, emu, monkeypatch):
+    lead = emu.insert("Lead", {"LastName": "L", "Company": "C"})
+    run(ctx, "lookup_record", id=lead)
+    other = make_ctx()
+    connect_flow("jwt", other, emu)  # reconnected elsewhere with another flow
+    monkeypatch.setattr("actions.connection.RELOAD_SECONDS", 0.0)
+    assert ctx.connection.current().flow == "jwt"
+    assert run(ctx, "lookup_record", id=lead)["count"] == 1
+    assert emu.token_requests == 0  # the new stored token is used as it is

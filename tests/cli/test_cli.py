@@ -132,6 +132,12 @@ def test_action_prints_its_output_as_json(connected, emu):
     found = action(connected, "lookup_record", {"id": lead_id})
     assert json.loads(found.stdout)["records"][0]["name"] == "Ada Lovelace"
     assert emu.token_requests == 0  # the stored token is reused by every process
+    audit = json.loads(run_cli(connected.env, "audit", "--json", cwd=str(connected.workdir)).stdout)
+    entries = [e for e in audit["entries"] if e["source"] == "cli"]
+    assert [(e["action"], e["outcome"], e["record_ids"]) for e in entries] == [
+        ("lookup_record", "ok", [lead_id]),
+        ("create_record", "ok", [lead_id]),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -209,6 +215,16 @@ def test_postgresql_without_a_secret_key_is_a_clear_error(cli, emu):
         assert error["code"] == "SECRET_KEY" and error["fields"] == ["SFBOT_SECRET_KEY"]
         assert "SFBOT_SECRET_KEY is required" in error["message"]
         assert "Traceback" not in result.stderr
+    assert emu.request_log == []
+
+
+def test_an_unreachable_database_is_a_clear_error(cli, emu):
+    env = {**cli.env, "DATABASE_URL": "postgresql+psycopg://sfbot@127.0.0.1:1/sfbot"}
+    result = run_cli(env, "status", "--json", cwd=str(cli.workdir))
+    assert result.returncode == 1, result.stdout + result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "DATABASE" and error["fields"] == ["DATABASE_URL"]
+    assert "Traceback" not in result.stderr
     assert emu.request_log == []
 
 

@@ -34,7 +34,7 @@ from tests.fakes.slack import FakeSlack
 
 MONDAY = START.date()
 NINE = datetime.combine(MONDAY, time(9), UTC)
-LEASE = timedelta(minutes=2)
+LEASE = timedelta(minutes=5)  # DigestEngine.lease
 LATE_NOTE = "posted late"
 
 
