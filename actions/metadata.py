@@ -141,6 +141,15 @@ class Metadata:
             "lead status marked as converted",
         )
 
+    def closed_task_status(self) -> str:
+        """The Task status that marks a task done (``TaskStatus WHERE IsClosed = true``)."""
+        return self._first_value(
+            "closed_task_status",
+            "SELECT ApiName FROM TaskStatus WHERE IsClosed = true ORDER BY SortOrder LIMIT 1",
+            "ApiName",
+            "task status marked as closed",
+        )
+
     def first_open_stage(self) -> str:
         """The first open opportunity stage, in the org's own order."""
         return self._first_value(

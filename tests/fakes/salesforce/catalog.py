@@ -78,6 +78,16 @@ def _obj(
     return ObjectDef(name, label, plural, prefix, {f.name.lower(): f for f in fields}, **kw)
 
 
+# TaskStatus (Object Reference: "TaskStatus": MasterLabel, ApiName, IsClosed, IsDefault,
+# SortOrder): the Task Status picklist values and which of them close a task.
+TASK_STATUSES = (
+    ("Not Started", False),
+    ("In Progress", False),
+    ("Completed", True),
+    ("Waiting on someone else", False),
+    ("Deferred", False),
+)
+
 LEAD_STATUSES = (
     "Open - Not Contacted",
     "Working - Contacted",
@@ -333,13 +343,7 @@ def build_catalog() -> dict[str, ObjectDef]:
                 "Status",
                 "picklist",
                 "Status",
-                picklist=(
-                    "Not Started",
-                    "In Progress",
-                    "Completed",
-                    "Waiting on someone else",
-                    "Deferred",
-                ),
+                picklist=tuple(s[0] for s in TASK_STATUSES),
                 nillable=False,
                 defaulted=True,
                 default="Not Started",
@@ -394,6 +398,24 @@ def build_catalog() -> dict[str, ObjectDef]:
         deletable=False,
         searchable=False,
     )
+    task_status = _obj(
+        "TaskStatus",
+        "Task Status Value",
+        "Task Status Value",
+        "01J",
+        [
+            *_system(),
+            _ro("MasterLabel", "string", "Master Label", length=255),
+            _ro("ApiName", "string", "Api Name", length=255),
+            _ro("SortOrder", "int", "Sort Order"),
+            _ro("IsDefault", "boolean", "Is Default", default=False),
+            _ro("IsClosed", "boolean", "Is Closed", default=False),
+        ],
+        createable=False,
+        updateable=False,
+        deletable=False,
+        searchable=False,
+    )
     stage = _obj(
         "OpportunityStage",
         "Opportunity Stage",
@@ -433,5 +455,17 @@ def build_catalog() -> dict[str, ObjectDef]:
         deletable=False,
         name_fields=("Name", "FirstName", "LastName", "Username"),
     )
-    objs = [lead, contact, account, opportunity, case, campaign, task, lead_status, stage, user]
+    objs = [
+        lead,
+        contact,
+        account,
+        opportunity,
+        case,
+        campaign,
+        task,
+        lead_status,
+        task_status,
+        stage,
+        user,
+    ]
     return {o.name.lower(): o for o in objs}

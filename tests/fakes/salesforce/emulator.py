@@ -11,7 +11,7 @@ import threading
 from urllib.parse import parse_qs, unquote
 
 from . import server, soap, tls
-from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, build_catalog
+from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES, build_catalog
 from .errors import OAuthError, SFError, invalid_session, not_found
 from .identity import identity
 from .ids import IdFactory, to18
@@ -125,6 +125,18 @@ class SalesforceEmulator:
                         "SortOrder": i,
                         "IsDefault": i == 1,
                         "IsConverted": label == "Closed - Converted",
+                    },
+                    strict=False,
+                )
+            for i, (label, closed) in enumerate(TASK_STATUSES, start=1):
+                self.store.create(
+                    self.store.catalog["taskstatus"],
+                    {
+                        "MasterLabel": label,
+                        "ApiName": label,
+                        "SortOrder": i,
+                        "IsDefault": i == 1,
+                        "IsClosed": closed,
                     },
                     strict=False,
                 )
