@@ -31,8 +31,16 @@ FLOWS: dict[str, tuple[str, str]] = {
     "jwt": ("JWT bearer", "A certificate on the connected app: username and private key"),
 }
 DEFAULT_FLOW = "client_credentials"
-DEFAULT_LOGIN_URL = "https://login.salesforce.com"
-PRIVATE_KEY_MAX = 3000  # plain_text_input max_length is 3000; a 2048/4096-bit PEM fits
+LOGIN_URL_PLACEHOLDER = "https://login.salesforce.com"  # a placeholder only: never a default
+LOGIN_URL_HINTS = {
+    "client_credentials": "Your org's My Domain URL, e.g. https://yourcompany.my.salesforce.com: "
+    "the client credentials flow does not work with login.salesforce.com or test.salesforce.com.",
+    "jwt": "https://login.salesforce.com, https://test.salesforce.com (a sandbox) or your "
+    "My Domain URL.",
+}
+# Slack's plain_text_input takes at most 3,000 characters: a 2048-bit RSA key in PEM (about
+# 1,700) fits, a 4096-bit one (about 3,250) does not.
+PRIVATE_KEY_MAX = 3000
 
 
 def flow_blocks(flow: str) -> tuple[str, ...]:
@@ -54,7 +62,6 @@ def _input(
     hint: str,
     *,
     placeholder: str | None = None,
-    initial: str | None = None,
     multiline: bool = False,
     max_length: int | None = None,
 ) -> InputBlock:
@@ -65,7 +72,6 @@ def _input(
         element=PlainTextInputElement(
             action_id=ActionId.FIELD_INPUT,
             placeholder=placeholder,
-            initial_value=initial,
             multiline=multiline or None,
             max_length=max_length,
         ),
@@ -77,8 +83,8 @@ def credential_inputs(flow: str) -> list[Block]:
         _input(
             BlockId.LOGIN_URL,
             "Login URL",
-            "https://login.salesforce.com, https://test.salesforce.com or your My Domain URL.",
-            initial=DEFAULT_LOGIN_URL,
+            LOGIN_URL_HINTS.get(flow, LOGIN_URL_HINTS["jwt"]),
+            placeholder=LOGIN_URL_PLACEHOLDER,
         ),
         _input(
             BlockId.CLIENT_ID,
@@ -97,7 +103,8 @@ def credential_inputs(flow: str) -> list[Block]:
             _input(
                 BlockId.PRIVATE_KEY,
                 "Private key (PEM)",
-                "The unencrypted RSA key whose certificate is on the connected app. "
+                "The unencrypted RSA key whose certificate is on the connected app: a 2048-bit "
+                "RSA key in PEM (4096-bit keys do not fit; use `sfbot connect jwt` for those). "
                 "Stored encrypted; never shown again.",
                 placeholder="-----BEGIN PRIVATE KEY-----",
                 multiline=True,

@@ -1,5 +1,5 @@
 """The digest modal's data: what it shows (``DigestForm``), what it carries in
-``private_metadata`` (``ModalMeta``), and reading a submitted or switched view back.
+``private_metadata`` (``DigestMeta``), and reading a submitted or switched view back.
 
 Pure: a Slack view payload in, a form out.
 """
@@ -43,7 +43,7 @@ PARAM_BLOCKS: dict[str, str] = {
 POST_WHEN_EMPTY = "post_when_empty"
 
 
-class ModalMeta(BaseModel):
+class DigestMeta(BaseModel):
     """The modal's ``private_metadata``: what is rendered, and where it came from."""
 
     digest_id: int | None = None  # editing this digest (else adding one)
@@ -56,7 +56,7 @@ class ModalMeta(BaseModel):
         return self.model_dump_json(exclude_defaults=True)
 
     @classmethod
-    def loads(cls, text: str | None) -> ModalMeta:
+    def loads(cls, text: str | None) -> DigestMeta:
         return cls.model_validate_json(text or "{}")
 
 
@@ -79,8 +79,8 @@ class DigestForm:
     error: str | None = None  # mrkdwn shown at the top, already user-facing
 
     @property
-    def meta(self) -> ModalMeta:
-        return ModalMeta(
+    def meta(self) -> DigestMeta:
+        return DigestMeta(
             digest_id=self.digest_id,
             kind=self.kind,
             schedule_type=self.schedule_type,
@@ -131,7 +131,7 @@ def _selected(values: dict[str, Any], block_id: str, action_id: str) -> str | No
 
 def form_from_view(view: dict[str, Any]) -> DigestForm:
     """The form as the user left it: the view's state over its ``private_metadata``."""
-    meta = ModalMeta.loads(view.get("private_metadata"))
+    meta = DigestMeta.loads(view.get("private_metadata"))
     values = (view.get("state") or {}).get("values") or {}
     kind = _selected(values, BlockId.DIGEST_KIND, ActionId.DIGEST_KIND) or meta.kind
     kind = kind if kind in KINDS else DEFAULT_KIND

@@ -167,10 +167,30 @@ def object_picker(selected: str | None) -> InputBlock:
     )
 
 
+def select_choices(f: FormField, value: str | None) -> tuple[str, ...]:
+    """A select's options: the field's, and the value it shows when that is not among them
+    (an inactive picklist value, or one after the first 100), so the record's value is shown
+    and an untouched select reads it back."""
+    if not value or value in f.options:
+        return f.options
+    return (value, *f.options)[:OPTIONS_MAX]
+
+
+def shown_value(f: FormField, value: str | None) -> str | None:
+    """What ``f``'s input shows for ``value``, which is also what it reads back untouched."""
+    if not value:
+        return None
+    if f.kind == "select":
+        return value[:OPTION_VALUE_MAX]
+    if f.kind == "date":
+        return value
+    return value[: f.max_length or INPUT_MAX]
+
+
 def _element(f: FormField, value: str | None) -> InputInteractiveElement:
     if f.kind == "select":
-        options = [_option(o) for o in f.options]
-        initial = next((o for o in options if o.value == value), None)
+        options = [_option(o) for o in select_choices(f, value)]
+        initial = next((o for o in options if o.value == shown_value(f, value)), None)
         return StaticSelectElement(
             action_id=ActionId.FIELD_INPUT,
             placeholder=truncate(f"Choose a {f.label.lower()}", PLAIN_TEXT_MAX),

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import sys
 from types import ModuleType
+
+from slack_bolt import App
 
 
 def modules_of(package: ModuleType) -> list[ModuleType]:
@@ -14,3 +17,10 @@ def modules_of(package: ModuleType) -> list[ModuleType]:
         if not info.name.startswith("_"):
             found.append(importlib.import_module(f"{package.__name__}.{info.name}"))
     return found
+
+
+def register_package(app: App, package_name: str) -> None:
+    """Register every module of the (imported) package that has a ``register(app)``."""
+    for module in modules_of(sys.modules[package_name]):
+        if hasattr(module, "register"):
+            module.register(app)

@@ -280,6 +280,41 @@ def test_salesforce_refusal_naming_a_field_is_shown_on_it(driver, slack, sf):
     slack.assert_no_invalid_calls()
 
 
+def test_a_late_refusal_naming_a_field_shows_the_form_again(driver, slack, sf):
+    view = open_create(driver, slack, "create lead")
+    sf.fail_next(
+        400,
+        [
+            {
+                "message": "Use a US number",
+                "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                "fields": ["Phone"],
+            }
+        ],
+        path_contains="sobjects/Lead",
+    )
+    before, n = ids_of(sf, "Lead"), len(slack.calls)
+    sf.delay = 2.0
+    try:
+        r = driver.view_submission(
+            view,
+            create_values("lead", **{NAME: "Late Val", PHONE: "+44 20 7946 0001"}),
+            user_id=AGENT,
+        )
+        assert r.ack_in_time and "Creating" in json.dumps(r.json()["view"])
+        done = slack.wait_for(
+            "views.update", lambda c: c["args"].get("view_id") == view["id"], after=n, timeout=15
+        )
+    finally:
+        sf.delay = 0.0
+    shown = done["args"]["view"]
+    assert shown["blocks"][0]["block_id"] == "sf_error"
+    assert "Use a US number" in shown["blocks"][0]["text"]["text"]
+    assert block(shown, PHONE)["element"]["initial_value"] == "+44 20 7946 0001"
+    assert ids_of(sf, "Lead") == before
+    slack.assert_no_invalid_calls()
+
+
 def test_double_submission_creates_one_record(driver, slack, sf):
     view = open_create(driver, slack, "create account")
     name = unique("Once Inc ")
@@ -387,6 +422,34 @@ def test_update_is_prefilled_and_sends_only_changed_fields(driver, slack, sf, sf
     )
     assert patches(sf) == [{"Description": None}]
     assert sf.get(lead)["Description"] is None
+    slack.assert_no_invalid_calls()
+
+
+def test_update_keeps_a_picklist_value_the_select_does_not_offer(driver, slack, sf):
+    """A stage that is no longer among the picklist's values (inserted around the checks, as
+    an inactive value stays on old records) is shown, and not sent when untouched."""
+    opp = sf.insert(
+        "Opportunity",
+        {"Name": unique("Legacy deal "), "StageName": "Legacy Stage", "CloseDate": "2030-01-31"},
+    )
+    view = open_update(driver, slack, opp)
+    stage = block(view, field("StageName"))["element"]
+    assert stage["initial_option"]["value"] == "Legacy Stage"
+    assert "Prospecting" in [o["value"] for o in stage["options"]]
+    sf.reset_counters()
+    name = block(view, NAME)["element"]["initial_value"]
+    r = driver.view_submission(
+        view,
+        {
+            **values(**{NAME: name, DESCRIPTION: "Renewal talks"}),
+            field("StageName"): {INPUT: "Legacy Stage"},  # untouched (the fake sends no initials)
+            field("CloseDate"): {INPUT: "2030-01-31"},
+        },
+        user_id=AGENT,
+    )
+    assert r.ack_in_time and r.text == ""
+    assert patches(sf) == [{"Description": "Renewal talks"}]
+    assert sf.get(opp)["StageName"] == "Legacy Stage"
     slack.assert_no_invalid_calls()
 
 

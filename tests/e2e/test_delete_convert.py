@@ -259,6 +259,25 @@ def test_short_type_ahead_queries_get_no_options(driver, slack, sf):
     assert sf.api_calls == calls
 
 
+def test_a_failed_type_ahead_search_gets_no_options(driver, slack, sf):
+    account = sf.insert("Account", {"Name": "Refusenik Holdings"})
+    view = open_convert(driver, slack, f"convert {new_lead(sf, last='Failed search')}")
+    sf.fail_next(
+        400, [{"message": "search refused", "errorCode": "INVALID_SEARCH"}], path_contains="search"
+    )
+
+    def suggest() -> list[dict]:
+        r = driver.block_suggestion(
+            ActionId.ACCOUNT_SEARCH, BlockId.ACCOUNT, "Refusenik", user_id=AGENT, view=view
+        )
+        assert r.ack_in_time
+        return r.json()["options"]
+
+    assert suggest() == []
+    assert [o["value"] for o in suggest()] == [account]  # the next keystroke searches again
+    slack.assert_no_invalid_calls()
+
+
 def test_account_argument_is_preselected(driver, slack, sf):
     account = sf.insert("Account", {"Name": "Initech Preselected"})
     lead = new_lead(sf, company="Initech", last="Preselect")

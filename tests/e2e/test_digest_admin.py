@@ -272,6 +272,20 @@ def test_bad_input_is_a_field_error_and_saves_nothing(
     slack.assert_no_invalid_calls()
 
 
+def test_a_failed_channel_check_is_a_field_error(driver, slack, sfbot):
+    view = open_add(driver, slack)
+    slack.fail_next("conversations.info", error="missing_scope", status=200)
+    ack = save(driver, view, values("Unchecked"))
+    assert ack == {
+        "response_action": "errors",
+        "errors": {
+            "sf_digest_channel": "sfbot could not check the channel: missing_scope. Try again."
+        },
+    }
+    assert "Unchecked" not in digests(sfbot)
+    slack.assert_no_invalid_calls()
+
+
 # --------------------------------------------------------------------------- the list
 def test_list_shows_each_digest_with_next_run(driver, slack, sfbot):
     digest_id = add(driver, slack, sfbot, values("Listed digest", tz="Europe/Paris"))

@@ -1,7 +1,8 @@
 """Buttons on record cards and on the delete confirmation: Delete, Cancel, Convert, Open.
 
-Delete runs ``delete_record`` and replaces the message it was clicked in with the outcome;
-Convert opens the conversion modal; Open in Salesforce is a link, acknowledged only.
+Delete runs ``delete_record`` after the ack (background pool) and replaces the message it was
+clicked in with the outcome; Convert opens the conversion modal; Open in Salesforce is a link,
+acknowledged only.
 """
 
 from __future__ import annotations
@@ -19,16 +20,6 @@ from bot.errors import user_message
 from bot.ids import ActionId
 from bot.listeners.views.convert import open_convert_modal
 from bot.services import Services, SlackOrigin, services_of
-
-
-def origin_of(body: dict[str, Any]) -> SlackOrigin:
-    channel = body.get("channel") or {}
-    container = body.get("container") or {}
-    return SlackOrigin(
-        user_id=body["user"]["id"],
-        team_id=(body.get("team") or {}).get("id"),
-        channel_id=channel.get("id") or container.get("channel_id"),
-    )
 
 
 def delete_outcome(services: Services, origin: SlackOrigin, record_id: str) -> str:
@@ -59,8 +50,19 @@ def on_delete(
     ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     ack()
-    text = delete_outcome(services_of(context), origin_of(body), str(action.get("value") or ""))
-    respond(text=text, replace_original=True, response_type="ephemeral")
+    services, origin = services_of(context), SlackOrigin.of(body)
+    record_id = str(action.get("value") or "")
+
+    def run() -> None:
+        text = delete_outcome(services, origin, record_id)
+        respond(text=text, replace_original=True, response_type="ephemeral")
+
+    services.later(
+        run,
+        tell_user=lambda text: respond(
+            text=text, replace_original=False, response_type="ephemeral"
+        ),
+    )
 
 
 def on_delete_cancel(ack: Ack, respond: Respond) -> None:
@@ -76,7 +78,7 @@ def on_convert(
         client,
         services_of(context),
         body["trigger_id"],
-        origin_of(body),
+        SlackOrigin.of(body),
         str(action.get("value") or ""),
         response_url=body.get("response_url"),
     )

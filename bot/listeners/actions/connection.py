@@ -6,13 +6,13 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from actions.connect import connection_status, disconnect, scope_review
 from bot.blocks.connect_modal import FLOWS, connect_modal
 from bot.blocks.status import disconnect_outcome, disconnect_outcome_text
 from bot.ids import COMMAND, ActionId
 from bot.listeners.commands.connect import replacing_text
+from bot.listeners.slack_calls import update_view
 from bot.services import SlackOrigin, services_of
 
 
@@ -24,18 +24,13 @@ def switch_flow(
     flow = (action.get("selected_option") or {}).get("value") or ""
     if flow not in FLOWS:
         return
-    view = body["view"]
     status = connection_status(services_of(context).actions, live=False)
-    try:
-        client.views_update(
-            view_id=view["id"],
-            hash=view["hash"],
-            view=connect_modal(flow, scope_review(flow), replacing=replacing_text(status)),
-        )
-    except SlackApiError as exc:
-        if exc.response.get("error") != "hash_conflict":
-            raise
-        # a newer update (another click) already replaced this view
+    # guarded by the hash: a newer update (another click) wins
+    update_view(
+        client,
+        body["view"],
+        connect_modal(flow, scope_review(flow), replacing=replacing_text(status)),
+    )
 
 
 def confirm_disconnect(
@@ -52,11 +47,7 @@ def confirm_disconnect(
             text=f":lock: `{COMMAND} disconnect` is for sfbot admins only.",
         )
         return
-    origin = SlackOrigin(
-        user_id=user_id,
-        team_id=(body.get("team") or {}).get("id"),
-        channel_id=(body.get("channel") or {}).get("id"),
-    )
+    origin = SlackOrigin.of(body)
 
     def run() -> None:
         result = services.run_audited(origin, "disconnect", lambda: disconnect(services.actions))

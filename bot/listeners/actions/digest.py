@@ -18,13 +18,8 @@ from bot.blocks.digest_form import form_from_view, form_of_digest
 from bot.blocks.digest_modal import digest_modal, refused_view, timezone_option
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import ActionId
-from bot.listeners.views.digest import (
-    ADMINS_ONLY,
-    default_timezone,
-    list_message,
-    origin_of,
-)
-from bot.services import Services, services_of
+from bot.listeners.views.digest import ADMINS_ONLY, default_timezone, list_message
+from bot.services import Services, SlackOrigin, services_of
 from storage.digest_store import Digest
 
 MAX_OPTIONS = 100  # Slack shows at most 100 options
@@ -121,7 +116,7 @@ def on_run_now(
 
     def run() -> None:
         services.run_audited(
-            origin_of(body),
+            SlackOrigin.of(body),
             "digest_run_now",
             lambda: services.digests.preview(digest, user_id),
             object_name=digest.kind,
@@ -162,7 +157,7 @@ def on_toggle(
     pause = str(action.get("value") or "").endswith(":pause")
     if digest.paused != pause:
         services.run_audited(
-            origin_of(body),
+            SlackOrigin.of(body),
             "digest_pause" if pause else "digest_resume",
             lambda: services.digests.store.update(digest.id, paused=pause),
             object_name=digest.kind,
@@ -212,7 +207,7 @@ def on_delete(
     if digest is None:
         return
     services.run_audited(
-        origin_of(body),
+        SlackOrigin.of(body),
         "digest_delete",
         lambda: services.digests.store.delete(digest.id),
         object_name=digest.kind,

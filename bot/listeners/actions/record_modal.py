@@ -1,4 +1,8 @@
-"""The create modal's object picker, and the Update button on record cards."""
+"""The create modal's object picker, and the Update button on record cards.
+
+Both answer at once; what needs Salesforce (the object's describe and defaults, the record's
+values) fills the modal afterwards, from the background pool.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from actions.errors import InvalidInput
+from actions.objects import OBJECTS
 from bot.errors import user_message
 from bot.ids import ActionId
-from bot.listeners.views.record_modal import fill_create_form, origin_of
+from bot.listeners.views.record_modal import fill_create_form
 from bot.listeners.views.record_update import open_update_modal
-from bot.services import services_of
+from bot.services import SlackOrigin, services_of
 
 
 def on_object_picked(
@@ -21,7 +26,8 @@ def on_object_picked(
     """Show the chosen object's inputs (views.update with the view's hash)."""
     ack()
     chosen = (action.get("selected_option") or {}).get("value")
-    fill_create_form(client, services_of(context), body["view"], chosen)
+    if chosen in OBJECTS:
+        fill_create_form(client, services_of(context), body["view"], chosen)
 
 
 def on_update_clicked(
@@ -33,15 +39,12 @@ def on_update_clicked(
     context: BoltContext,
 ) -> None:
     ack()
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
     try:
         open_update_modal(
             client,
             services_of(context),
             trigger_id=body["trigger_id"],
-            origin=origin_of(body, channel),
+            origin=SlackOrigin.of(body),
             record_id=str(action.get("value") or ""),
         )
     except InvalidInput as exc:

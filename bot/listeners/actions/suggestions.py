@@ -1,20 +1,28 @@
 """Options for the type-ahead menus: accounts (convert modal) and records (add to record).
 
-Each query is one Salesforce search, answered within Slack's 3 s. They are read-only and sent
-on every pause in typing, so they are not written to the audit log. When Salesforce fails the
-menu shows no options (Slack's "No results") and the failure is logged.
+Each query is one Salesforce search, run on the submission pool and waited for at most
+``SEARCH_WAIT_SECONDS`` so the request is always answered within Slack's 3 s. They are
+read-only and sent on every pause in typing, so they are not written to the audit log. When
+Salesforce fails or is slow the menu shows no options (Slack's "No results"; the next
+keystroke searches again) and the failure is logged.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk.models.blocks import Option
 
 from actions.errors import ActionError
-from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
+from actions.lookup_record import (
+    LookupRecordInput,
+    LookupRecordOutput,
+    RecordSummary,
+    lookup_record,
+)
 from actions.registry import ACTIONS, parse_input
 from bot.blocks.add_to_record import record_options
 from bot.blocks.convert_modal import account_options
@@ -27,14 +35,25 @@ logger = logging.getLogger(__name__)
 MIN_QUERY = 2
 MAX_QUERY = 100
 MAX_OPTIONS = 20
+SEARCH_WAIT_SECONDS = 2.0
 
 
 def _search(context: BoltContext, raw: dict[str, Any]) -> LookupRecordOutput | None:
+    """The search's result, or None if it failed or did not end in time."""
     services = services_of(context)
     try:
         inp = parse_input(ACTIONS["lookup_record"], {**raw, "limit": MAX_OPTIONS})
-        assert isinstance(inp, LookupRecordInput)
-        return lookup_record(services.actions, inp)
+    except ActionError as exc:
+        logger.info("type-ahead query not searched: %s", exc.code)
+        return None
+    assert isinstance(inp, LookupRecordInput)
+    future = services.executor.submit(lookup_record, services.actions, inp)
+    try:
+        return future.result(timeout=SEARCH_WAIT_SECONDS)
+    except TimeoutError:
+        future.cancel()  # if it has not started; else it ends on its own, unused
+        logger.info("type-ahead search took over %.1f s; no options", SEARCH_WAIT_SECONDS)
+        return None
     except ActionError as exc:
         logger.warning("type-ahead search failed: %s", exc.code)
         return None
@@ -45,20 +64,35 @@ def _query(payload: dict[str, Any]) -> str | None:
     return query if len(query) >= MIN_QUERY else None
 
 
+def _answer(
+    ack: Ack,
+    search: Callable[[], LookupRecordOutput | None],
+    to_options: Callable[[list[RecordSummary]], list[Option]],
+) -> None:
+    """Ack with the options found; with none if anything unexpected fails (it is then raised,
+    for ``@app.error`` to log): the request is never left unanswered."""
+    options: list[Option] = []
+    try:
+        found = search()
+        options = to_options(found.records) if found else []
+    finally:
+        ack(options=options)
+
+
 def on_account_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
     """Accounts by name (a SOSL name search)."""
     query = _query(payload)
-    found = _search(context, {"object": "account", "name": query}) if query else None
-    options: list[Option] = account_options(found.records) if found else []
-    ack(options=options)
+    _answer(
+        ack,
+        lambda: _search(context, {"object": "account", "name": query}) if query else None,
+        account_options,
+    )
 
 
 def on_record_search(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
     """Contacts, leads and accounts by name, email or phone; any record by its id."""
     query = _query(payload)
-    found = _search(context, parse_lookup(query)) if query else None
-    options: list[Option] = record_options(found.records) if found else []
-    ack(options=options)
+    _answer(ack, lambda: _search(context, parse_lookup(query)) if query else None, record_options)
 
 
 def register(app: App) -> None:

@@ -1,4 +1,7 @@
-"""`/sf convert <lead id> [account id]`: the conversion modal, optionally with the account."""
+"""`/sf convert <lead id> [account id]`: the conversion modal, optionally with the account.
+
+Runs on the listener thread: the ids are checked without a call and the modal opens at once;
+the lead is read after the ack (background pool)."""
 
 from __future__ import annotations
 
@@ -34,4 +37,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_convert,
     examples=("/sf convert 00Q5e00000ABCDE", "/sf convert 00Q5e00000ABCDE 0015e00000FGHIJ"),
     order=65,
+    runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

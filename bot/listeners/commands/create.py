@@ -1,4 +1,5 @@
-"""`/sf create [object]`: the create modal, opened at once (with the object picker if none)."""
+"""`/sf create [object]`: the create modal, opened at once (with the object picker if none)
+on the listener thread; the object's inputs are filled in after the ack (background pool)."""
 
 from __future__ import annotations
 
@@ -31,4 +32,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_create,
     examples=("/sf create lead", "/sf create"),
     order=52,
+    runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

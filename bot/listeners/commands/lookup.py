@@ -4,14 +4,28 @@ from __future__ import annotations
 
 import re
 
+from actions.errors import InvalidInput
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
-from actions.objects import OBJECTS
+from actions.objects import OBJECTS, normalize_id
 from actions.registry import ACTIONS, parse_input
 from bot.blocks.cards import lookup_results
 from bot.listeners.commands.registry import CommandRequest, Subcommand
 
-ID_RE = re.compile(r"^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$")
 PHONE_RE = re.compile(r"^\+?[0-9().\-\s]{6,}$")
+
+
+def looks_like_record_id(text: str) -> bool:
+    """Shaped like a record id: 15 letters and digits (3 more for the 18-character form), at
+    least one a digit, so a 15-letter name is still a name. The lookup checks the rest and
+    says when the checksum is wrong."""
+    if not any(ch.isdigit() for ch in text):
+        return False
+    try:
+        normalize_id(text[:15])
+    except InvalidInput:
+        return False
+    suffix = text[15:]
+    return suffix == "" or (len(suffix) == 3 and suffix.isascii() and suffix.isalnum())
 
 
 def parse_lookup(args: str) -> dict[str, str]:
@@ -24,7 +38,7 @@ def parse_lookup(args: str) -> dict[str, str]:
     term = " ".join(words)
     if "@" in term:
         raw["email"] = term
-    elif ID_RE.match(term) and any(ch.isdigit() for ch in term):
+    elif looks_like_record_id(term):
         raw["id"] = term
     elif PHONE_RE.match(term) and sum(ch.isdigit() for ch in term) >= 6:
         raw["phone"] = term

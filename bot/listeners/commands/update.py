@@ -1,4 +1,7 @@
-"""`/sf update <record id>`: the record in a form, pre-filled; only changed fields are saved."""
+"""`/sf update <record id>`: the record in a form, pre-filled; only changed fields are saved.
+
+Runs on the listener thread: the id is checked without a call and the modal opens at once;
+the record is read after the ack (background pool)."""
 
 from __future__ import annotations
 
@@ -26,4 +29,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_update,
     examples=("/sf update 00Q5e00000ABCDE",),
     order=54,
+    runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

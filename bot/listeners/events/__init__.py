@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 from slack_bolt import App
 
-from bot.listeners.discovery import modules_of
+from bot.listeners.discovery import register_package
 
 
 def register(app: App) -> None:
-    for module in modules_of(sys.modules[__name__]):
-        if hasattr(module, "register"):
-            module.register(app)
+    register_package(app, __name__)

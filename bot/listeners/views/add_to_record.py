@@ -104,10 +104,8 @@ def on_add_to_record_submit(
         else:
             ack(response_action="update", view=outcome.view)
         return
-    user_id = body["user"]["id"]
-    origin = SlackOrigin(
-        user_id=user_id, team_id=(body.get("team") or {}).get("id"), channel_id=meta.channel_id
-    )
+    origin = SlackOrigin.of(body, meta.channel_id)
+    user_id = origin.user_id
 
     def work() -> LoggedTask:
         out: LogActivityOutput = services.run_audited(

@@ -131,7 +131,7 @@ def handle_connect_submission(
         return
     flow = view.get("private_metadata") or ""
     flow = flow if flow in FLOWS else "client_credentials"
-    origin = SlackOrigin(user_id=user_id, team_id=(body.get("team") or {}).get("id"))
+    origin = SlackOrigin.of(body)
 
     def on_error(exc: ActionError) -> SubmitOutcome:
         replacing = replacing_text(connection_status(services.actions, live=False))

@@ -1,9 +1,10 @@
 """The lead conversion modal: opened by `/sf convert` and a card's Convert button, submitted here.
 
 The modal opens at once with a "Loading" view (a trigger_id lasts 3 s) and is filled with the
-lead from Salesforce through ``views.update``. The submission converts through
-``bot.modal_submit.submit`` (one conversion per view, whatever the clicks), then shows the new
-records in the modal and in an ephemeral message where the agent started (or a DM).
+lead from Salesforce through ``views.update``, after the ack on the background pool. The
+submission converts through ``bot.modal_submit.submit`` (one conversion per view, whatever the
+clicks), then shows the new records in the modal and in an ephemeral message where the agent
+started (or a DM).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.blocks.convert_modal import (
 from bot.blocks.text import escape_mrkdwn
 from bot.errors import user_message
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.listeners.slack_calls import show_in_view
 from bot.modal_submit import Submission, SubmitOutcome, invalid_to_errors, submit
 from bot.notify import tell_user
 from bot.services import Services, SlackOrigin, services_of
@@ -97,15 +99,31 @@ def open_convert_modal(
     *,
     response_url: str | None = None,
 ) -> None:
-    """Open the modal now, then fill it with the lead (and the account to preselect)."""
+    """Open the modal now; fill it with the lead (and the account to preselect) after the ack,
+    from the background pool. A failure is shown in the modal."""
     opened = client.views_open(trigger_id=trigger_id, view=convert_loading_view(lead_id))
     view_id = opened["view"]["id"]
-    try:
-        lead = find_record(services, origin, lead_id, "lead")
-        account = find_record(services, origin, account_id, "account") if account_id else None
-    except ActionError as exc:
-        client.views_update(view_id=view_id, view=convert_notice_view(user_message(exc)))
-        return
+    services.later(
+        lambda: fill_convert_modal(
+            client, services, view_id, origin, lead_id, account_id, response_url=response_url
+        ),
+        tell_user=lambda text: show_in_view(client, view_id, convert_notice_view(text)),
+    )
+
+
+def fill_convert_modal(
+    client: WebClient,
+    services: Services,
+    view_id: str,
+    origin: SlackOrigin,
+    lead_id: str,
+    account_id: str | None,
+    *,
+    response_url: str | None,
+) -> None:
+    """Read the lead (and the account) and show the form, or why the lead cannot be converted."""
+    lead = find_record(services, origin, lead_id, "lead")
+    account = find_record(services, origin, account_id, "account") if account_id else None
     if lead is None:
         reason = (
             f":mag: There is no lead `{lead_id}` in Salesforce (deleted, or not visible to sfbot)."
@@ -174,10 +192,8 @@ def on_convert_submit(
             ack(response_action="update", view=outcome.view)
         return
     assert isinstance(inp, ConvertLeadInput)
-    user_id = body["user"]["id"]
-    origin = SlackOrigin(
-        user_id=user_id, team_id=(body.get("team") or {}).get("id"), channel_id=meta.channel_id
-    )
+    origin = SlackOrigin.of(body, meta.channel_id)
+    user_id = origin.user_id
 
     def work() -> ConvertedLinks:
         out: ConvertLeadOutput = services.run_audited(

@@ -2,9 +2,10 @@
 
 The modal opens at once (a trigger_id dies after 3 s); the admin's time zone is looked up
 afterwards and filled in with ``views.update``. A submission is checked without Salesforce
-first (inputs, schedule, time zone, sfbot's membership of the channel: field errors, nothing
-saved); then the save runs once per view through ``bot.modal_submit`` (a custom query is
-checked by Salesforce first, a hot-lead score field against the cached Lead describe).
+first (inputs, schedule, time zone, and sfbot's membership of the channel, the one Slack call
+before the ack: field errors, nothing saved); then the save runs once per view through
+``bot.modal_submit``: the admin check, then a custom query checked by Salesforce, a hot-lead
+score field against the cached Lead describe.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from slack_sdk.webhook import WebhookClient
 
 from actions.digest_kinds import check_custom_query
 from actions.errors import ActionError, InvalidInput
-from bot.blocks.digest_form import DigestForm, ModalMeta, form_from_view
+from bot.blocks.digest_form import DigestForm, DigestMeta, form_from_view
 from bot.blocks.digest_list import DigestEntry, digest_list_blocks, digest_list_text, format_when
 from bot.blocks.digest_modal import (
     closed_view,
@@ -36,6 +37,7 @@ from bot.blocks.digest_modal import (
 )
 from bot.errors import user_message
 from bot.ids import COMMAND, BlockId, CallbackId
+from bot.listeners.slack_calls import update_view
 from bot.listeners.views.digest_checks import (
     DigestDraft,
     channel_problem,
@@ -50,17 +52,7 @@ from storage.digest_store import Digest
 logger = logging.getLogger(__name__)
 
 ADMINS_ONLY = f":lock: Scheduled digests are managed by sfbot admins only (`{COMMAND} digest`)."
-
-
-def origin_of(body: dict[str, Any], channel_id: str | None = None) -> SlackOrigin:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
-        "channel_id"
-    )
-    return SlackOrigin(
-        user_id=body["user"]["id"],
-        team_id=(body.get("team") or {}).get("id"),
-        channel_id=channel_id or channel,
-    )
+NOT_ADMIN = "NOT_ADMIN"
 
 
 def default_timezone(client: WebClient, user_id: str) -> str:
@@ -123,22 +115,20 @@ def open_add_modal(
     opened = client.views_open(trigger_id=trigger_id, view=digest_modal(DigestForm()))["view"]
 
     def fill_timezone() -> None:
+        # guarded by the hash: if the admin switched kind or schedule first, that update
+        # already carried the time zone
         form = DigestForm(timezone=default_timezone(client, user_id))
-        try:
-            client.views_update(view_id=opened["id"], hash=opened["hash"], view=digest_modal(form))
-        except SlackApiError as exc:
-            if exc.response.get("error") != "hash_conflict":
-                raise
-            # the admin switched kind or schedule first; that update set the time zone
+        update_view(client, opened, digest_modal(form))
 
     services.later(fill_timezone, tell_user=tell_user)
 
 
 # --------------------------------------------------------------------------- saving
 def save_work(
-    services: Services, origin: SlackOrigin, draft: DigestDraft, meta: ModalMeta
+    services: Services, client: WebClient, origin: SlackOrigin, draft: DigestDraft, meta: DigestMeta
 ) -> Callable[[], dict[str, Any]]:
-    """Check with Salesforce where needed, save, reschedule; what the result view shows."""
+    """Check the admin and, where needed, with Salesforce; save, reschedule; what the result
+    view shows."""
     store = services.digests.store
     fields: dict[str, Any] = {
         "name": draft.name,
@@ -163,6 +153,8 @@ def save_work(
         return saved
 
     def run() -> dict[str, Any]:
+        if not services.admins.is_admin(client, origin.user_id):
+            raise InvalidInput(ADMINS_ONLY, code=NOT_ADMIN)
         action = "digest_add" if meta.digest_id is None else "digest_edit"
         digest = services.run_audited(origin, action, save, object_name=draft.kind, record_ids=[])
         services.digests_changed()
@@ -183,11 +175,8 @@ def handle_digest_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     services = services_of(context)
-    if not services.admins.is_admin(client, body["user"]["id"]):
-        ack(response_action="update", view=refused_view(ADMINS_ONLY))
-        return
     form = form_from_view(view)
-    meta = ModalMeta.loads(view.get("private_metadata"))
+    meta = DigestMeta.loads(view.get("private_metadata"))
     if (form.kind, form.schedule_type) != (meta.kind, meta.schedule_type):
         # the switch's views.update had not landed: show the chosen kind's inputs first
         note = ":point_down: Check the inputs for your choice, then save again."
@@ -204,6 +193,8 @@ def handle_digest_submission(
     present = input_block_ids(digest_modal(form))
 
     def on_error(exc: ActionError) -> SubmitOutcome:
+        if exc.code == NOT_ADMIN:
+            return SubmitOutcome(view=refused_view(ADMINS_ONLY))
         shown = replace(form, error=user_message(exc))
         return SubmitOutcome(view=digest_modal(shown), errors=field_errors(exc, present))
 
@@ -217,7 +208,7 @@ def handle_digest_submission(
         services,
         Submission(
             key=f"digest:{view['id']}",
-            work=save_work(services, origin_of(body, draft.channel_id), draft, meta),
+            work=save_work(services, client, SlackOrigin.of(body, draft.channel_id), draft, meta),
             on_success=result,
             on_error=on_error,
             working_view=working_view,

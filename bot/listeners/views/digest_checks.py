@@ -104,13 +104,14 @@ def check_form(form: DigestForm) -> tuple[DigestDraft | None, dict[str, str]]:
 
 
 def channel_problem(client: WebClient, channel_id: str) -> str | None:
-    """Why sfbot could not post to the channel, if it could not."""
+    """Why sfbot could not post to the channel, if it could not (one conversations.info)."""
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
     except SlackApiError as exc:
-        if exc.response.get("error") != "channel_not_found":
-            raise
-        return "sfbot cannot see this channel: invite @sfbot to it first (/invite @sfbot)."
+        error = exc.response.get("error")
+        if error == "channel_not_found":
+            return "sfbot cannot see this channel: invite @sfbot to it first (/invite @sfbot)."
+        return truncate_error(f"sfbot could not check the channel: {error}. Try again.")
     name = f"#{channel.get('name')}" if channel.get("name") else "the channel"
     if channel.get("is_archived"):
         return f"{name} is archived: choose another channel."

@@ -8,14 +8,13 @@ an older fill never overwrites a newer one (e.g. after the user picked another o
 from __future__ import annotations
 
 import hashlib
-import logging
+import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from actions.create_record import CreateRecordInput, create_record, creation_defaults
@@ -42,10 +41,10 @@ from bot.blocks.record_result import done_text, record_summary, result_message
 from bot.blocks.text import with_permalink
 from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
+from bot.listeners.slack_calls import show_in_view, update_view
 from bot.modal_submit import Submission, SubmitOutcome, submit
+from bot.notify import tell_user
 from bot.services import Services, SlackOrigin, services_of
-
-logger = logging.getLogger(__name__)
 
 SEED_INPUTS: dict[str, str] = {
     BlockId.NAME: "name",
@@ -55,7 +54,7 @@ SEED_INPUTS: dict[str, str] = {
 }
 
 
-class ModalMeta(BaseModel):
+class RecordMeta(BaseModel):
     """The modal's ``private_metadata`` (JSON, far below Slack's 3,000 characters)."""
 
     object: str | None = None  # the object whose fields the modal shows
@@ -69,18 +68,12 @@ class ModalMeta(BaseModel):
         return self.model_dump_json(exclude_defaults=True)
 
     @classmethod
-    def loads(cls, text: str | None) -> ModalMeta:
+    def loads(cls, text: str | None) -> RecordMeta:
         return cls.model_validate_json(text or "{}")
 
 
 def digest(value: str | None) -> str:
     return hashlib.sha256((value or "").strip().encode()).hexdigest()[:12]
-
-
-def origin_of(body: dict[str, Any], channel_id: str | None) -> SlackOrigin:
-    user = body.get("user") or {}
-    team = (body.get("team") or {}).get("id") or user.get("team_id")
-    return SlackOrigin(user_id=str(user.get("id")), team_id=team, channel_id=channel_id)
 
 
 # --------------------------------------------------------------------------- create: open
@@ -97,7 +90,7 @@ def create_fields(
 
 def create_form_view(
     services: Services,
-    meta: ModalMeta,
+    meta: RecordMeta,
     object_name: str | None,
     values: Values,
     error: str | None = None,
@@ -142,7 +135,7 @@ def open_create_modal(
         callback_id=CallbackId.CREATE_MODAL,
         object=object_name,
         fields=common_fields(),
-        metadata=ModalMeta(channel=channel_id).dumps(),
+        metadata=RecordMeta(channel=channel_id).dumps(),
         values={BlockId.DESCRIPTION: description} if description else {},
         picker=True,
         note=f":hourglass_flowing_sand: Loading the {label} fields…" if object_name else None,
@@ -151,36 +144,30 @@ def open_create_modal(
 
 
 def fill_create_form(
-    client: WebClient,
-    services: Services,
-    view: dict[str, Any],
-    object_name: str | None,
-    overrides: Values | None = None,
+    client: WebClient, services: Services, view: dict[str, Any], object_name: str
 ) -> None:
-    """Show ``object_name``'s inputs in the open modal, keeping the values it already holds."""
-    values = {**view_values(view), **(overrides or {})}
-    values.pop(BlockId.OBJECT, None)
-    meta = ModalMeta.loads(view.get("private_metadata"))
-    update_view(client, view, create_form_view(services, meta, object_name, values))
+    """Show ``object_name``'s inputs in the open modal, keeping the values it already holds,
+    after the ack: on the background pool (describe and first stage may call Salesforce).
+    A failure the form cannot show replaces the modal with what went wrong."""
+    values = {k: v for k, v in view_values(view).items() if k != BlockId.OBJECT}
+    meta = RecordMeta.loads(view.get("private_metadata"))
+    title = form_title(CallbackId.CREATE_MODAL, object_name)
+    services.later(
+        lambda: update_view(client, view, create_form_view(services, meta, object_name, values)),
+        tell_user=lambda text: show_in_view(client, view["id"], message_view(title, text)),
+    )
 
 
 def remember_permalink(
     client: WebClient, services: Services, view: dict[str, Any], permalink: str
 ) -> None:
-    """Keep a message's permalink in the open create modal's private_metadata."""
-    meta = ModalMeta.loads(view.get("private_metadata")).model_copy(update={"permalink": permalink})
+    """Keep a message's permalink in the private_metadata of the create modal just opened
+    (no object chosen yet, so no Salesforce call; a newer view is left alone)."""
+    meta = RecordMeta.loads(view.get("private_metadata")).model_copy(
+        update={"permalink": permalink}
+    )
     values = {k: v for k, v in view_values(view).items() if k != BlockId.OBJECT}
-    update_view(client, view, create_form_view(services, meta, meta.object, values))
-
-
-def update_view(client: WebClient, view: dict[str, Any], new: View) -> None:
-    """views.update guarded by ``view``'s hash; a newer update winning is not an error."""
-    try:
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=new)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "hash_conflict":
-            raise
-        logger.info("view %s changed meanwhile; not overwriting it", view["id"])
+    update_view(client, view, create_form_view(services, meta, None, values))
 
 
 # --------------------------------------------------------------------------- errors
@@ -211,34 +198,31 @@ def block_for(spec: ObjectSpec, name: str, present: set[str]) -> str | None:
 
 
 def error_outcome(
-    exc: ActionError, spec: ObjectSpec, view: dict[str, Any], form: Callable[[str], View]
+    exc: ActionError,
+    spec: ObjectSpec,
+    view: dict[str, Any],
+    form: Callable[[str], View],
+    *,
+    late: bool,
 ) -> SubmitOutcome:
     """Errors on the fields Salesforce or the input check named, and the modal again with the
-    error at the top (shown when the answer comes after the ack, or no field is named)."""
+    error at the top. That modal is built (it may need the describe) only if Slack will show
+    it: when no field is named, or when the answer comes after the ack (``late``)."""
     present = input_block_ids(view)
     errors = {b: exc.message[:150] for f in exc.fields if (b := block_for(spec, f, present))}
-    return SubmitOutcome(view=form(error_of(exc)), errors=errors or None)
+    shown = form(error_of(exc)) if late or not errors else None
+    return SubmitOutcome(view=shown, errors=errors or None)
 
 
-def answer_now(ack: Ack, outcome: SubmitOutcome) -> None:
+def answer_now(
+    ack: Ack, exc: ActionError, spec: ObjectSpec, view: dict[str, Any], form: Callable[[str], View]
+) -> None:
+    """Refuse the submission before anything ran: field errors, else the form with the error."""
+    outcome = error_outcome(exc, spec, view, form, late=False)
     if outcome.errors:
         ack(response_action="errors", errors=outcome.errors)
     else:
         ack(response_action="update", view=outcome.view)
-
-
-def deliver(
-    client: WebClient, user_id: str, channel_id: str | None, verb: str, record: RecordSummary
-) -> None:
-    """The record's card: ephemeral where the user started, else (or if that fails) a DM."""
-    text, blocks = result_message(verb, record)
-    if channel_id:
-        try:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=text, blocks=blocks)
-            return
-        except SlackApiError as exc:
-            logger.info("ephemeral card failed (%s); sending a DM", exc.response.get("error"))
-    client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
 
 
 def clean(value: str | None) -> str | None:
@@ -252,18 +236,29 @@ def submit_record(
     view: dict[str, Any],
     action: Literal["create", "update"],
     spec: ObjectSpec,
-    meta: ModalMeta,
+    meta: RecordMeta,
     origin: SlackOrigin,
     form: Callable[[str], View],
     work: Callable[[], RecordSummary],
 ) -> None:
-    """Run a create or update once per view (``bot.modal_submit``), then send the card."""
+    """Run a create or update once per view (``bot.modal_submit``) and send the card (where
+    the user started, else by DM) from the worker; the modal closes."""
     doing, done = ("Creating", "Created") if action == "create" else ("Saving", "Updated")
     modal = CallbackId.CREATE_MODAL if action == "create" else CallbackId.UPDATE_MODAL
     title = form_title(modal, spec.key)
+    late = threading.Event()  # set once the ack went out before the outcome
 
-    def on_success(record: RecordSummary) -> None:
-        deliver(client, origin.user_id, meta.channel, done, record)
+    def work_and_tell() -> RecordSummary:
+        record = work()
+        text, blocks = result_message(done, record)
+        tell_user(client, origin.user_id, text=text, blocks=blocks, channel_id=meta.channel)
+        return record
+
+    def working_view() -> View:
+        late.set()
+        return message_view(
+            title, f":hourglass_flowing_sand: {doing} the {spec.label.lower()} in Salesforce…"
+        )
 
     submit(
         ack,
@@ -272,12 +267,10 @@ def submit_record(
         services,
         Submission(
             key=f"{action}:{view['id']}",
-            work=work,
-            on_success=on_success,
-            on_error=lambda exc: error_outcome(exc, spec, view, form),
-            working_view=lambda: message_view(
-                title, f":hourglass_flowing_sand: {doing} the {spec.label.lower()} in Salesforce…"
-            ),
+            work=work_and_tell,
+            on_success=lambda _record: None,
+            on_error=lambda exc: error_outcome(exc, spec, view, form, late=late.is_set()),
+            working_view=working_view,
             closed_view=lambda: message_view(title, done_text(done, spec.label, meta.channel)),
             replay=lambda _stored: None,
             to_store=lambda record: record.model_dump(mode="json"),
@@ -302,7 +295,7 @@ def on_create_submit(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
     services = services_of(context)
-    meta = ModalMeta.loads(view.get("private_metadata"))
+    meta = RecordMeta.loads(view.get("private_metadata"))
     values = view_values(view)
     chosen = values.get(BlockId.OBJECT)
     if meta.object not in OBJECTS or chosen != meta.object:
@@ -316,7 +309,7 @@ def on_create_submit(
             fill_create_form(client, services, view, chosen)
         return
     spec = OBJECTS[meta.object]
-    origin = origin_of(body, meta.channel)
+    origin = SlackOrigin.of(body, meta.channel)
     if meta.permalink:
         values[BlockId.DESCRIPTION] = with_permalink(
             values.get(BlockId.DESCRIPTION), meta.permalink, INPUT_MAX
@@ -329,7 +322,7 @@ def on_create_submit(
     try:
         inp = create_input(spec, values)
     except ActionError as exc:
-        answer_now(ack, error_outcome(exc, spec, view, form))
+        answer_now(ack, exc, spec, view, form)
         return
 
     def work() -> RecordSummary:

@@ -24,22 +24,19 @@ from bot.blocks.record_modal import (
     message_view,
     record_fields,
     record_form_view,
+    shown_value,
     view_values,
 )
 from bot.blocks.record_result import record_summary
-from bot.blocks.text import escape_mrkdwn
-from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_from_block_id
+from bot.listeners.slack_calls import show_in_view, update_view
 from bot.listeners.views.record_modal import (
     SEED_INPUTS,
-    ModalMeta,
+    RecordMeta,
     answer_now,
     clean,
     digest,
-    error_outcome,
-    origin_of,
     submit_record,
-    update_view,
 )
 from bot.services import Services, SlackOrigin, services_of
 
@@ -72,7 +69,7 @@ def read_record(
 
 
 def shown_values(spec: ObjectSpec, fields: tuple[FormField, ...], row: dict[str, Any]) -> Values:
-    """block_id -> the record's value as its input shows it."""
+    """block_id -> the record's value as its input shows it (and reads it back untouched)."""
     values: Values = {}
     for f in fields:
         if f.block_id == BlockId.NAME:
@@ -80,8 +77,7 @@ def shown_values(spec: ObjectSpec, fields: tuple[FormField, ...], row: dict[str,
         else:
             api = field_from_block_id(f.block_id) or seed_fields(spec).get(f.block_id)
             raw = row.get(api) if api else None
-        text = None if raw in (None, "") else str(raw)
-        values[f.block_id] = text[: f.max_length] if text and f.max_length else text
+        values[f.block_id] = shown_value(f, None if raw in (None, "") else str(raw))
     return values
 
 
@@ -102,7 +98,9 @@ def update_form_view(
         record_ids=[record_id],
     )
     values = shown_values(spec, fields, row)
-    meta = ModalMeta(
+    # What each input shows is what it reads back untouched: comparing with that, an input
+    # the user did not touch is never sent (e.g. a picklist value the select cannot offer).
+    meta = RecordMeta(
         object=spec.key,
         channel=origin.channel_id,
         record_id=record_id,
@@ -117,9 +115,10 @@ def update_form_view(
 def open_update_modal(
     client: WebClient, services: Services, *, trigger_id: str, origin: SlackOrigin, record_id: str
 ) -> None:
-    """Check the id, open a loading modal at once, then fill it with the record's values.
+    """Check the id, open a loading modal at once, then fill it with the record's values after
+    the ack (the read runs on the background pool; a failure is shown in the modal).
 
-    A malformed or unsupported id raises InvalidInput before anything opens."""
+    A malformed or unsupported id raises InvalidInput before anything opens (no call)."""
     record_id = normalize_id(record_id)
     spec = spec_for_id(record_id)
     title = form_title(CallbackId.UPDATE_MODAL, spec.key)
@@ -129,11 +128,10 @@ def open_update_modal(
         callback_id=CallbackId.UPDATE_MODAL,
     )
     opened = client.views_open(trigger_id=trigger_id, view=loading)["view"]
-    try:
-        view = update_form_view(services, origin, spec, record_id)
-    except ActionError as exc:
-        view = message_view(title, escape_mrkdwn(user_message(exc)))
-    update_view(client, opened, view)
+    services.later(
+        lambda: update_view(client, opened, update_form_view(services, origin, spec, record_id)),
+        tell_user=lambda text: show_in_view(client, opened["id"], message_view(title, text)),
+    )
 
 
 # --------------------------------------------------------------------------- submit
@@ -157,12 +155,12 @@ def on_update_submit(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
     services = services_of(context)
-    meta = ModalMeta.loads(view.get("private_metadata"))
+    meta = RecordMeta.loads(view.get("private_metadata"))
     if meta.object not in OBJECTS or not meta.record_id:
         ack()  # the loading or error view: nothing to save
         return
     spec, record_id = OBJECTS[meta.object], meta.record_id
-    origin = origin_of(body, meta.channel)
+    origin = SlackOrigin.of(body, meta.channel)
     values = view_values(view)
     changed = {
         block: value
@@ -190,7 +188,7 @@ def on_update_submit(
     try:
         inp = update_input(spec, record_id, changed)
     except ActionError as exc:
-        answer_now(ack, error_outcome(exc, spec, view, form))
+        answer_now(ack, exc, spec, view, form)
         return
 
     def work() -> RecordSummary:

@@ -53,6 +53,20 @@ def test_jwt_form_takes_username_and_a_multiline_key():
     assert "initial_value" not in key["element"]
 
 
+def test_login_url_has_no_default_and_the_client_credentials_hint_asks_for_my_domain():
+    for flow in ("client_credentials", "jwt"):
+        d = valid(connect_modal(flow, scope_review(flow)))
+        login = next(b for b in d["blocks"] if b.get("block_id") == "sf_login_url")
+        assert "initial_value" not in login["element"]
+        assert login["element"]["placeholder"]["text"] == "https://login.salesforce.com"
+        if flow == "client_credentials":
+            assert "My Domain" in login["hint"]["text"]
+        else:
+            key = next(b for b in d["blocks"] if b.get("block_id") == "sf_private_key")
+            assert key["element"]["max_length"] == 3000
+            assert "2048-bit" in key["hint"]["text"] and "sfbot connect jwt" in key["hint"]["text"]
+
+
 def test_unknown_flow_falls_back_and_secrets_have_no_initial_value():
     d = valid(connect_modal("web", scope_review("client_credentials")))
     secret = next(b for b in d["blocks"] if b.get("block_id") == "sf_client_secret")

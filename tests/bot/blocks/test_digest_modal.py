@@ -8,7 +8,7 @@ import pytest
 from slack_sdk.models.views import View
 
 from actions.digest_kinds import KINDS
-from bot.blocks.digest_form import DigestForm, ModalMeta, form_from_view
+from bot.blocks.digest_form import DigestForm, DigestMeta, form_from_view
 from bot.blocks.digest_modal import (
     closed_view,
     digest_modal,
@@ -67,7 +67,7 @@ def test_each_kind_and_schedule_shows_its_inputs(kind, schedule_type):
         "sf_digest_options",
     ]
     assert block(d, "sf_digest_kind")["hint"]["text"] == KINDS[kind].description
-    meta = ModalMeta.loads(d["private_metadata"])
+    meta = DigestMeta.loads(d["private_metadata"])
     assert (meta.kind, meta.schedule_type, meta.digest_id) == (kind, schedule_type, None)
 
 
@@ -114,7 +114,7 @@ def test_edit_form_is_prefilled():
     assert block(d, "sf_digest_time")["element"]["initial_time"] == "07:30"
     assert block(d, "sf_digest_timezone")["element"]["initial_option"]["value"] == "Europe/Paris"
     assert block(d, "sf_digest_options")["element"]["initial_options"][0]["value"]
-    meta = ModalMeta.loads(d["private_metadata"])
+    meta = DigestMeta.loads(d["private_metadata"])
     assert meta.digest_id == 12 and meta.response_url.endswith("/x")
 
 

@@ -17,6 +17,7 @@ from bot.blocks.record_modal import (
     message_view,
     record_fields,
     record_form_view,
+    shown_value,
     view_values,
 )
 from bot.blocks.record_result import done_text, record_summary, result_message
@@ -174,6 +175,40 @@ def test_update_form_has_every_required_field_required_and_values_read_back():
     assert read[field_block_id("Rating__c")] == "Cold"
     assert read[field_block_id("Company")] == "Analytical"
     assert input_block_ids(view) == set(read)
+
+
+def test_a_value_the_select_does_not_offer_is_shown_and_read_back_untouched():
+    many = [f"Stage {i:03}" for i in range(150)]
+    describe = ObjectDescribe(
+        {
+            "name": "Opportunity",
+            "fields": [
+                field("Name", "Name", required=True),
+                field("StageName", "Stage", "picklist", required=True, picklist=many),
+                field("CloseDate", "Close Date", "date", length=0, required=True),
+            ],
+        }
+    )
+    fields = record_fields(OBJECTS["opportunity"], describe, for_create=False)
+    stage_id = field_block_id("StageName")
+    for stage in ("Inactive stage", "Stage 120", "Stage 005", "S" * 200):
+        values = {
+            BlockId.NAME: "Deal " + "n" * 300,
+            BlockId.DESCRIPTION: "d" * 5000,
+            stage_id: stage,
+            field_block_id("CloseDate"): "2030-01-31",
+        }
+        view = dumped(
+            record_form_view(
+                RecordForm(CallbackId.UPDATE_MODAL, "opportunity", fields, "{}", values)
+            )
+        )
+        options = blocks_by_id(view)[stage_id]["element"]["options"]
+        assert len(options) == 100
+        # What an untouched input reads back is what shown_value says it shows.
+        expected = {f.block_id: shown_value(f, values.get(f.block_id)) for f in fields}
+        assert view_values(view) == expected
+        assert expected[stage_id] == stage[:150]
 
 
 def test_picker_only_form_error_at_top_and_long_values_fit_slack_limits():
