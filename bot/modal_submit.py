@@ -104,7 +104,12 @@ def _finish_late(
 ) -> None:
     try:
         outcome = _finish(sub, services, future)
-        view = outcome.view or sub.closed_view()
+        if outcome.view is not None:
+            view = outcome.view
+        elif outcome.errors:  # field errors can no longer be shown on the fields
+            view = errors_view(outcome.errors)
+        else:
+            view = sub.closed_view()
     except Exception:
         logger.exception("modal submission %s failed", sub.key)
         view = outcome_unknown_view()
@@ -128,6 +133,15 @@ def _finish(sub: Submission[T], services: Services, future: Future[T]) -> Submit
         raise
     services.idempotency.finish(sub.key, sub.to_store(value))
     return SubmitOutcome(view=sub.on_success(value))
+
+
+def errors_view(errors: dict[str, str]) -> View:
+    lines = "\n".join(f"• {message}" for message in errors.values())
+    return modal(
+        "sfbot",
+        CallbackId.RESULT_MODAL,
+        [note(f":warning: Salesforce did not accept this:\n{lines}\nNothing was changed.")],
+    )
 
 
 def outcome_unknown_view() -> View:
