@@ -44,6 +44,20 @@ def _digest(services: Services, action: dict[str, Any], respond: Respond) -> Dig
     return digest
 
 
+def _target(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+) -> Digest | None:
+    """The digest a list button is about, for an admin; None (and the user told) otherwise."""
+    if not _admin(services, client, body):
+        _refuse(respond)
+        return None
+    return _digest(services, action, respond)
+
+
 def _show_list(services: Services, respond: Respond, notice: str) -> None:
     text, blocks = list_message(services, notice)
     respond(replace_original=True, text=text, blocks=blocks)
@@ -106,10 +120,7 @@ def on_run_now(
     """A preview to the admin only, after the ack (it queries Salesforce)."""
     ack()
     services = services_of(context)
-    if not _admin(services, client, body):
-        _refuse(respond)
-        return
-    digest = _digest(services, action, respond)
+    digest = _target(services, client, body, action, respond)
     if digest is None:
         return
     user_id = body["user"]["id"]
@@ -148,10 +159,7 @@ def on_toggle(
     """Pause or resume, as the button said (a second click of a stale list changes nothing)."""
     ack()
     services = services_of(context)
-    if not _admin(services, client, body):
-        _refuse(respond)
-        return
-    digest = _digest(services, action, respond)
+    digest = _target(services, client, body, action, respond)
     if digest is None:
         return
     pause = str(action.get("value") or "").endswith(":pause")
@@ -179,10 +187,7 @@ def on_edit(
     """The same modal, pre-filled; saving it refreshes this list (see views.digest)."""
     ack()
     services = services_of(context)
-    if not _admin(services, client, body):
-        _refuse(respond)
-        return
-    digest = _digest(services, action, respond)
+    digest = _target(services, client, body, action, respond)
     if digest is None:
         return
     form = form_of_digest(digest, body.get("response_url"))
@@ -200,10 +205,7 @@ def on_delete(
     """Confirmed in Slack's dialog first (the button's ``confirm``)."""
     ack()
     services = services_of(context)
-    if not _admin(services, client, body):
-        _refuse(respond)
-        return
-    digest = _digest(services, action, respond)
+    digest = _target(services, client, body, action, respond)
     if digest is None:
         return
     services.run_audited(
