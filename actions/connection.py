@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import requests
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceExpiredSession
+from sqlalchemy.exc import SQLAlchemyError
 from urllib3.exceptions import NewConnectionError
 
 from actions import oauth
@@ -92,7 +93,8 @@ class SalesforceConnection:
         self.store = store
         self.settings = settings
         self.http = http or TimeoutSession(settings.sf_connect_timeout, settings.sf_read_timeout)
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards _conn/_sf; held only for moments
+        self._refresh_lock = threading.Lock()  # one token refresh at a time in this process
         self._conn: StoredConnection | None = None
         self._usage_written = float("-inf")
         self._loaded_at = float("-inf")
@@ -131,7 +133,10 @@ class SalesforceConnection:
 
     def _set_problem(self, problem: str | None, detail: str | None = None) -> None:
         """Record (or clear) why the connection needs attention: stored, and in memory."""
-        self.store.set_problem(problem, detail)
+        try:
+            self.store.set_problem(problem, detail)
+        except SQLAlchemyError:  # never hides the error being reported
+            logger.exception("could not store the connection's state")
         with self._lock:
             if self._conn is not None:
                 self._conn = replace(self._conn, problem=problem, problem_detail=detail)
@@ -152,34 +157,36 @@ class SalesforceConnection:
             return self._conn, self._sf
 
     def _refresh(self, seen_version: int) -> tuple[StoredConnection, Salesforce]:
-        with self._lock:
-            if self._conn is not None and self._conn.token_version != seen_version:
-                assert self._sf is not None
-                return self._conn, self._sf  # another thread already refreshed
+        """Get a new token once for all threads (``_refresh_lock``) and processes (the
+        store's lease). ``_lock`` is only held for moments, never while Salesforce is asked."""
 
-            def fetch(conn: StoredConnection) -> str:
-                logger.info("Salesforce refused the access token; getting a new one")
-                return new_token(self.http, conn).access_token
+        def fetch(conn: StoredConnection) -> str:
+            logger.info("Salesforce refused the access token; getting a new one")
+            return new_token(self.http, conn).access_token
 
+        with self._refresh_lock:
+            with self._lock:
+                if self._conn is not None and self._conn.token_version != seen_version:
+                    assert self._sf is not None
+                    return self._conn, self._sf  # another thread already refreshed
             try:
                 conn = self.store.refresh_access_token(seen_version, fetch)
             except LookupError as exc:  # disconnected meanwhile (CLI or another replica)
-                self._conn, self._sf = None, None
+                self.forget()
                 raise NotConnected(
                     "sfbot is not connected to Salesforce any more: an admin runs `sfbot connect`"
                 ) from exc
             except AuthorizationFailed as exc:
-                self._conn = self._conn and replace(
-                    self._conn, problem=PROBLEM_TOKEN_REFUSED, problem_detail=exc.message
-                )
-                self.store.set_problem(PROBLEM_TOKEN_REFUSED, exc.message)
+                self._set_problem(PROBLEM_TOKEN_REFUSED, exc.message)
                 raise ConnectionNeedsAttention(
                     f"the Salesforce connection needs attention: {exc.message}. "
                     "An admin reconnects with `sfbot connect`."
                 ) from exc
-            self._use(conn)
-            assert self._sf is not None
-            return conn, self._sf
+            with self._lock:
+                self._use(conn)
+                self._loaded_at = time.monotonic()
+                assert self._sf is not None
+                return conn, self._sf
 
     # -- calls ------------------------------------------------------------------------------
 
@@ -236,7 +243,10 @@ class SalesforceConnection:
                 self._set_problem(PROBLEM_UNREACHABLE, type(exc).__name__)
                 message = f"could not reach Salesforce ({type(exc).__name__})"
             raise self._unavailable(write and may_have_arrived(exc), message) from exc
-        self._after_success(sf)
+        try:
+            self._after_success(sf)
+        except SQLAlchemyError:  # the call succeeded: bookkeeping must not turn it into a failure
+            logger.exception("could not record the API usage")
         return result
 
     @staticmethod

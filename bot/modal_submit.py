@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from slack_sdk.models.views import View
 
 from actions.errors import ActionError, InvalidInput
@@ -113,7 +114,12 @@ def _finish_late(
     except Exception:
         logger.exception("modal submission %s failed", sub.key)
         view = outcome_unknown_view()
-    client.views_update(view_id=view_id, view=view)
+    try:
+        client.views_update(view_id=view_id, view=view)
+    except (SlackClientError, OSError):
+        # Typically the user closed the "working" modal: the outcome then only reaches them
+        # through what the work itself sent (the record card); log it for the admins.
+        logger.warning("could not show the outcome of %s in its modal", sub.key, exc_info=True)
 
 
 def _finish(sub: Submission[T], services: Services, future: Future[T]) -> SubmitOutcome:

@@ -49,7 +49,7 @@ class AdminPolicy:
                 return hit[1]
         try:
             user = client.users_info(user=user_id)["user"]
-        except SlackApiError:
+        except (SlackApiError, OSError):
             logger.warning("users.info failed for %s; treating as not an admin", user_id)
             return False
         allowed = bool(user.get("is_admin") or user.get("is_owner"))
@@ -92,6 +92,9 @@ class Services:
     # Salesforce can never keep the next request from being acknowledged.
     background: ThreadPoolExecutor
     digests: DigestEngine
+    # Type-ahead searches: their own pool, so searches abandoned after the 2 s answer never
+    # hold up modal submissions.
+    searches: ThreadPoolExecutor
     # set by `sfbot run` once the scheduler is started; None in the CLI and in tests
     scheduler: DigestScheduler | None = None
 
@@ -112,6 +115,7 @@ class Services:
             background=ThreadPoolExecutor(
                 max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
             ),
+            searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
             digests=DigestEngine(
                 DigestStore(ctx.db),
                 ctx,
@@ -133,14 +137,21 @@ class Services:
         a bug: logged with its stack trace, and the user is told something went wrong.
         """
 
+        def tell(text: str) -> None:
+            try:
+                tell_user(text)
+            except Exception:  # the user cannot be reached: the admins still see it
+                logger.exception("could not tell the user: %s", text)
+
         def run() -> None:
             try:
                 fn()
             except ActionError as exc:
-                tell_user(user_message(exc))
+                logger.info("background work refused: %s (%s)", exc.message, exc.code)
+                tell(user_message(exc))
             except Exception:
                 logger.exception("background work failed")
-                tell_user(":boom: Something went wrong in sfbot; the error was logged.")
+                tell(":boom: Something went wrong in sfbot; the error was logged.")
 
         self.background.submit(run)
 

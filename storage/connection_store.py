@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.crypto import Cipher
@@ -17,6 +18,8 @@ from storage.models import MetadataCacheRow, SalesforceConnectionRow
 from storage.times import as_utc, utcnow
 
 SECRET_FIELDS = ("client_secret", "private_key", "refresh_token", "access_token")
+# Longer than a token request can take (connect + read timeouts).
+REFRESH_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -122,38 +125,88 @@ class ConnectionStore:
         return conn
 
     def refresh_access_token(
-        self, seen_version: int, fetch: Callable[[StoredConnection], str]
+        self,
+        seen_version: int,
+        fetch: Callable[[StoredConnection], str],
+        *,
+        lease: timedelta = REFRESH_LEASE,
+        poll_seconds: float = 0.1,
     ) -> StoredConnection:
         """Replace the access token that failed, unless someone already did.
 
-        The row is write-locked first (an UPDATE: a row lock on PostgreSQL, the database's
-        write lock on SQLite) while ``fetch`` gets a new token, so concurrent threads and
-        processes refresh once: the others then see a newer ``token_version`` and reuse the
-        token it stored.
+        One process takes a short lease on the refresh (a conditional UPDATE, committed at
+        once), asks Salesforce with no database lock held, then stores the token only if no
+        one else did (compare-and-set on ``token_version``). The others wait for it and reuse
+        the token it stored. A lease whose holder died expires after ``lease``.
         """
+        deadline = time.monotonic() + lease.total_seconds()
+        while not self._take_refresh_lease(seen_version, lease):
+            current = self.load()
+            if current is None:
+                raise LookupError("no Salesforce connection is stored")
+            if current.token_version != seen_version:
+                return current  # refreshed by someone else meanwhile
+            if time.monotonic() > deadline:
+                break  # the holder is stuck or gone: refresh anyway (the store is still CAS)
+            time.sleep(poll_seconds)
+        conn = self.load()
+        if conn is None:
+            raise LookupError("no Salesforce connection is stored")
+        if conn.token_version != seen_version:
+            return conn
+        try:
+            token = fetch(conn)
+        except BaseException:
+            self._release_refresh_lease(seen_version)
+            raise
         with self.db.session() as s:
             s.execute(
                 update(SalesforceConnectionRow)
-                .where(SalesforceConnectionRow.id == 1)
-                .values(token_version=SalesforceConnectionRow.token_version)
+                .where(
+                    SalesforceConnectionRow.id == 1,
+                    SalesforceConnectionRow.token_version == seen_version,
+                )
+                .values(
+                    access_token_enc=self._encrypt(token),
+                    token_version=seen_version + 1,
+                    token_refreshed_at=utcnow(),
+                    problem=None,
+                    problem_detail=None,
+                    refresh_lease_until=None,
+                )
             )
-            row = s.execute(
-                select(SalesforceConnectionRow)
-                .where(SalesforceConnectionRow.id == 1)
-                .execution_options(populate_existing=True)
-            ).scalar_one_or_none()
-            if row is None:
-                raise LookupError("no Salesforce connection is stored")
-            if row.token_version != seen_version:
-                return self._to_view(row)
-            token = fetch(self._to_view(row))
-            row.access_token_enc = self._encrypt(token)
-            row.token_version = row.token_version + 1
-            row.token_refreshed_at = utcnow()
-            row.problem = None
-            row.problem_detail = None
-            s.flush()
-            return self._to_view(row)
+        stored = self.load()
+        if stored is None:
+            raise LookupError("no Salesforce connection is stored")
+        return stored
+
+    def _take_refresh_lease(self, seen_version: int, lease: timedelta) -> bool:
+        now = utcnow()
+        with self.db.session() as s:
+            taken = s.execute(
+                update(SalesforceConnectionRow)
+                .where(
+                    SalesforceConnectionRow.id == 1,
+                    SalesforceConnectionRow.token_version == seen_version,
+                    or_(
+                        SalesforceConnectionRow.refresh_lease_until.is_(None),
+                        SalesforceConnectionRow.refresh_lease_until < now,
+                    ),
+                )
+                .values(refresh_lease_until=now + lease)
+            )
+            return getattr(taken, "rowcount", 0) == 1
+
+    def _release_refresh_lease(self, seen_version: int) -> None:
+        with self.db.session() as s:
+            s.execute(
+                update(SalesforceConnectionRow)
+                .where(
+                    SalesforceConnectionRow.id == 1,
+                    SalesforceConnectionRow.token_version == seen_version,
+                )
+                .values(refresh_lease_until=None)
+            )
 
     def record_usage(self, used: int, maximum: int) -> None:
         with self.db.session() as s:

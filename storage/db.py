@@ -33,9 +33,9 @@ def _alembic_config() -> Config:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    # A token refresh holds the write lock while it asks Salesforce (at most the connect and
-    # read timeouts): writers wait for it rather than fail.
-    cursor.execute("PRAGMA busy_timeout=60000")
+    # Several processes may share the file: a writer waits for another's short transaction
+    # rather than fail (no transaction is held while Salesforce or Slack is called).
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

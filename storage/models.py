@@ -53,6 +53,8 @@ class SalesforceConnectionRow(Base):
     api_usage_max: Mapped[int | None] = mapped_column(Integer)
     problem: Mapped[str | None] = mapped_column(String(32))
     problem_detail: Mapped[str | None] = mapped_column(Text)
+    # Who is getting a new token, until when: one process refreshes, the others wait for it.
+    refresh_lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class MetadataCacheRow(Base):

@@ -127,3 +127,39 @@ def test_rotate_key_reencrypts_everything(database_url):
         ConnectionStore(db, Cipher([new.encode()])).load().access_token == SECRETS["access_token"]
     )
     db.dispose()
+
+
+def test_no_database_lock_is_held_while_salesforce_is_asked(store):
+    store.save(sample())
+    written = threading.Event()
+
+    def fetch(conn):
+        # Another process writing meanwhile (usage, audit...) is not blocked by the refresh.
+        writer = threading.Thread(target=lambda: (store.record_usage(1, 2), written.set()))
+        writer.start()
+        writer.join(timeout=5)
+        return "fresh-token"
+
+    conn = store.refresh_access_token(0, fetch)
+    assert written.is_set()
+    assert (conn.access_token, conn.token_version, conn.api_usage_used) == ("fresh-token", 1, 1)
+
+
+def test_a_lease_left_by_a_dead_refresher_expires(store):
+    store.save(sample())
+    assert store._take_refresh_lease(0, timedelta(minutes=5))  # taken, then the process died
+    conn = store.refresh_access_token(
+        0, lambda c: "fresh-token", lease=timedelta(seconds=0.3), poll_seconds=0.05
+    )
+    assert (conn.access_token, conn.token_version) == ("fresh-token", 1)
+
+
+def test_a_failed_refresh_releases_the_lease(store):
+    store.save(sample())
+
+    def refused(conn):
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        store.refresh_access_token(0, refused)
+    assert store.refresh_access_token(0, lambda c: "fresh-token").access_token == "fresh-token"

@@ -47,7 +47,7 @@ def _search(context: BoltContext, raw: dict[str, Any]) -> LookupRecordOutput | N
         logger.info("type-ahead query not searched: %s", exc.code)
         return None
     assert isinstance(inp, LookupRecordInput)
-    future = services.executor.submit(lookup_record, services.actions, inp)
+    future = services.searches.submit(lookup_record, services.actions, inp)
     try:
         return future.result(timeout=SEARCH_WAIT_SECONDS)
     except TimeoutError:

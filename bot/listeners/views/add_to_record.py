@@ -108,6 +108,8 @@ def on_add_to_record_submit(
     user_id = origin.user_id
 
     def work() -> LoggedTask:
+        # Read before the write: after it, nothing may fail (the claim would be released).
+        instance = services.actions.instance_url()
         out: LogActivityOutput = services.run_audited(
             origin,
             "log_activity",
@@ -116,9 +118,7 @@ def on_add_to_record_submit(
             record_ids=[inp.record_id],
             result_ids=lambda o: [o.task_id],
         )
-        url = record_url(
-            services.actions.instance_url(), OBJECTS[out.object].api_name, out.record_id
-        )
+        url = record_url(instance, OBJECTS[out.object].api_name, out.record_id)
         task = LoggedTask(record_title=picked["text"]["text"], record_url=url, subject=inp.subject)
         tell_user(
             client,

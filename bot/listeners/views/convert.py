@@ -196,6 +196,8 @@ def on_convert_submit(
     user_id = origin.user_id
 
     def work() -> ConvertedLinks:
+        # Read before the write: after it, nothing may fail (the claim would be released).
+        instance = services.actions.instance_url()
         out: ConvertLeadOutput = services.run_audited(
             origin,
             "convert_lead",
@@ -204,7 +206,7 @@ def on_convert_submit(
             record_ids=[meta.lead.id],
             result_ids=lambda o: [o.account_id, o.contact_id, o.opportunity_id or ""],
         )
-        links = _links(services, meta.lead, picked, inp, out)
+        links = _links(instance, meta.lead, picked, inp, out)
         tell_user(
             client,
             user_id,
@@ -233,13 +235,12 @@ def on_convert_submit(
 
 
 def _links(
-    services: Services,
+    instance: str,
     lead: LeadInfo,
     account: AccountPick | None,
     inp: ConvertLeadInput,
     out: ConvertLeadOutput,
 ) -> ConvertedLinks:
-    instance = services.actions.instance_url()
     return ConvertedLinks(
         lead_name=lead.name,
         account_name=account.name if account else lead.company or lead.name,

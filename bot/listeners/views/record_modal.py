@@ -329,6 +329,7 @@ def on_create_submit(
         ctx = services.actions
         # The defaults first: after the write, nothing may fail (the claim would be released).
         defaults = creation_defaults(ctx, inp)
+        instance = ctx.instance_url()
         out = services.run_audited(
             origin,
             "create_record",
@@ -337,7 +338,7 @@ def on_create_submit(
             result_ids=lambda o: [o.id],
         )
         shown = {**values, **{field_block_id(k): str(v) for k, v in defaults.items()}}
-        url = record_url(ctx.instance_url(), spec.api_name, out.id)
+        url = record_url(instance, spec.api_name, out.id)
         return record_summary(spec, out.id, url, shown, is_converted=False)
 
     submit_record(ack, client, services, view, "create", spec, meta, origin, form, work)

@@ -36,6 +36,7 @@ from bot.listeners.views.record_modal import (
     answer_now,
     clean,
     digest,
+    error_of,
     submit_record,
 )
 from bot.services import Services, SlackOrigin, services_of
@@ -178,9 +179,14 @@ def on_update_submit(
         return
 
     def form(error: str) -> View:
-        fields = record_fields(
-            spec, services.actions.metadata.describe(spec.api_name), for_create=False
-        )
+        try:
+            describe = services.actions.metadata.describe(spec.api_name)
+        except ActionError as exc:  # the form cannot be rebuilt: say both things plainly
+            return message_view(
+                form_title(CallbackId.UPDATE_MODAL, spec.key),
+                f"{error}\n\nNothing was changed. ({error_of(exc)})",
+            )
+        fields = record_fields(spec, describe, for_create=False)
         return record_form_view(
             RecordForm(CallbackId.UPDATE_MODAL, spec.key, fields, meta.dumps(), values, error=error)
         )
@@ -193,6 +199,8 @@ def on_update_submit(
 
     def work() -> RecordSummary:
         ctx = services.actions
+        # Read before the write: after it, nothing may fail (the claim would be released).
+        instance = ctx.instance_url()
         services.run_audited(
             origin,
             "update_record",
@@ -200,7 +208,7 @@ def on_update_submit(
             object_name=spec.key,
             record_ids=[record_id],
         )
-        url = record_url(ctx.instance_url(), spec.api_name, record_id)
+        url = record_url(instance, spec.api_name, record_id)
         return record_summary(spec, record_id, url, values, is_converted=meta.converted)
 
     submit_record(ack, client, services, view, "update", spec, meta, origin, form, work)
