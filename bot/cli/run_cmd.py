@@ -60,7 +60,16 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         logger.info("starting in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        try:
+            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        except SlackApiError as exc:
+            fail(
+                "SLACK_APP_TOKEN",
+                f"Slack refused SLACK_APP_TOKEN for Socket Mode: {exc.response.get('error')} "
+                "(an app-level token with the connections:write scope is needed)",
+                2,
+                ["SLACK_APP_TOKEN"],
+            )
         return
     serve_http(
         app,

@@ -35,3 +35,15 @@ def test_unreachable_slack_is_a_clear_error(sfbot):
     assert result.returncode == 1
     assert json.loads(result.stdout)["error"]["code"] == "SLACK_UNREACHABLE"
     assert "Traceback" not in result.stderr
+
+
+def test_socket_mode_with_a_refused_app_token_is_a_clear_error(sfbot):
+    env = {**sfbot.env, "SLACK_APP_TOKEN": "xapp-1-not-valid"}
+    result = run_cli(env, "run", cwd=str(sfbot.workdir), timeout=60)  # no --http: Socket Mode
+    assert result.returncode == 2, result.stdout + result.stderr
+    error = json.loads(result.stdout)["error"]
+    assert error["code"] == "SLACK_APP_TOKEN"
+    assert "xapp-1-not-valid" not in result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    calls = sfbot.slack.calls_to("apps.connections.open")
+    assert calls and calls[-1]["token"] == "xapp-1-not-valid"
