@@ -1,4 +1,4 @@
-"""Bolt middleware: services for every listener, and the admin check for admin-only ones."""
+"""Bolt middleware: the services every listener needs (admin checks use ``services.admins``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_bolt.response import BoltResponse
-from slack_sdk import WebClient
 
 from bot.services import Services
 
@@ -20,8 +19,3 @@ def services_middleware(services: Services) -> Callable[..., Any]:
         return next()
 
     return inject_services
-
-
-def is_admin(context: BoltContext, client: WebClient, user_id: str) -> bool:
-    services: Services = context["services"]
-    return services.admins.is_admin(client, user_id)
