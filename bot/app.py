@@ -15,11 +15,6 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.webhook import WebhookClient
 
 from bot.config import Settings
@@ -27,23 +22,22 @@ from bot.listeners import register_all
 from bot.middleware import services_middleware
 from bot.request_guard import signature_problem
 from bot.services import Services
+from bot.slack_retry import slack_retry_handlers
 from bot.slack_urls import is_slack_response_url, slack_reply_hosts
 
 logger = logging.getLogger(__name__)
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A WebClient that retries Slack's 429s after Retry-After, and transient failures."""
+    """A WebClient that retries Slack's 429s after Retry-After, and transient failures of
+    calls that are safe to repeat (``bot.slack_retry``)."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
-    client.retry_handlers.extend(
-        [
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-        ]
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=slack_retry_handlers(),  # replaces slack_sdk's default handler
     )
-    return client
 
 
 def create_app(
