@@ -135,3 +135,22 @@ def test_healthz_reports_the_connection(sfbot, path):
     r = requests.get(sfbot.url + path, timeout=5)
     assert r.status_code == 200
     assert r.json()["salesforce"]["connected"] is True
+
+
+def test_lookup_reply_falls_back_to_an_ephemeral_when_the_response_url_fails(
+    driver, slack, sf, sfbot
+):
+    sf.insert("Lead", {"LastName": "Fallback", "Company": "Hooks", "Email": "hook.e2e@example.com"})
+    slack.fail_next("response_url", error="internal_error", status=500)
+    after = len(slack.calls)
+    r = driver.slash_command(
+        "/sf", "lookup hook.e2e@example.com", user_id=AGENT, channel_id=CHANNEL
+    )
+    assert r.status_code == 200
+    call = slack.wait_for(
+        "chat.postEphemeral", lambda c: c["args"].get("user") == AGENT, timeout=10, after=after
+    )
+    assert call["response"]["ok"] is True
+    assert call["args"]["channel"] == CHANNEL
+    assert "Fallback" in json.dumps(call["args"].get("blocks"))
+    assert "replying to U0AGENT01 with chat.postEphemeral" in sfbot.log()

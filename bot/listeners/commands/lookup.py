@@ -10,6 +10,7 @@ from actions.objects import OBJECTS, normalize_id
 from actions.registry import ACTIONS, parse_input
 from bot.blocks.cards import lookup_results
 from bot.listeners.commands.registry import CommandRequest, Subcommand
+from bot.reply_fallback import reply_privately
 
 PHONE_RE = re.compile(r"^\+?[0-9().\-\s]{6,}$")
 
@@ -65,8 +66,11 @@ def handle_lookup(req: CommandRequest) -> None:
         object_name=inp.object,
         result_ids=lambda out: [r.id for r in out.records],
     )
-    req.respond(
-        response_type="ephemeral",
+    reply_privately(  # falls back to chat.postEphemeral when the response_url fails
+        req.respond,
+        req.client,
+        user_id=req.user_id,
+        channel_id=req.channel_id,
         text=f"{result.count} Salesforce record(s) match {req.args}",
         blocks=lookup_results(req.args, result.records, result.count),
     )

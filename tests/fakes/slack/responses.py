@@ -32,6 +32,10 @@ def handle_post(fs, rid: str, body: bytes):
         if entry is None:
             record["status"] = 404
             return text(404, "no_service")
+        if fs._fail.get("response_url"):  # fail_next("response_url", status=500): not applied
+            failure = fs._fail["response_url"].pop(0)
+            record["status"] = failure["status"]
+            return text(failure["status"], failure["error"])
         entry["uses"] += 1
         if fs.clock() - entry["issued"] > RESPONSE_URL_TTL:
             record["status"] = 404

@@ -265,6 +265,8 @@ class FakeSlack:
     def fail_next(
         self, method: str, error: str = "ratelimited", status: int = 429, retry_after: int = 1
     ) -> None:
+        """The next call to ``method`` fails; ``"response_url"`` fails the next POST to any
+        response_url (e.g. status=500: Slack's hooks do answer 5xx at times)."""
         with self._lock:
             self._fail.setdefault(method, []).append(
                 {"error": error, "status": status, "retry_after": retry_after}
