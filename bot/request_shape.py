@@ -20,6 +20,29 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.request import BoltRequest
+from slack_bolt.request.payload_utils import (
+    to_action,
+    to_command,
+    to_event,
+    to_message,
+    to_options,
+    to_shortcut,
+    to_step,
+    to_view,
+)
+
+# What Bolt extracts from every request to inject listener arguments (and again in the error
+# handler): a payload they cannot read would fail inside Bolt, before any listener.
+BOLT_EXTRACTORS = (
+    to_options,
+    to_shortcut,
+    to_action,
+    to_view,
+    to_command,
+    to_event,
+    to_message,
+    to_step,
+)
 
 Checks = list[tuple[str, tuple[type, ...], bool]]  # (field, allowed types, required)
 
@@ -32,7 +55,7 @@ INTERACTION_FIELDS: dict[str, Checks] = {
         ("actions", LIST, True),
         ("trigger_id", STR, False),
         ("response_url", STR, False),
-        ("view", OBJ + NONE, False),
+        ("view", OBJ, False),
         ("container", OBJ + NONE, False),
         ("channel", OBJ + NONE, False),
         ("message", OBJ + NONE, False),
@@ -59,7 +82,7 @@ INTERACTION_FIELDS: dict[str, Checks] = {
         ("action_id", STR, True),
         ("block_id", STR, True),
         ("value", STR, True),
-        ("view", OBJ + NONE, False),
+        ("view", OBJ, False),
     ],
 }
 COMMON_FIELDS: Checks = [
@@ -67,10 +90,12 @@ COMMON_FIELDS: Checks = [
     ("enterprise", OBJ + STR + NONE, False),
     ("api_app_id", STR, False),
     ("authorizations", LIST + NONE, False),
+    ("event", OBJ, False),
+    ("view", OBJ, False),  # Bolt reads view.type whenever the key is there
 ]
 VIEW_FIELDS: Checks = [
     ("id", STR, True),
-    ("type", STR, False),
+    ("type", STR, True),
     ("callback_id", STR, False),
     ("private_metadata", STR, False),
     ("state", OBJ, False),
@@ -107,6 +132,18 @@ def payload_problem(body: bytes, content_type: str | None) -> str | None:
         return f"payload is {type(payload).__name__}, not an object"
     if not payload:
         return "empty payload"
+    problem = _envelope_problem(payload)
+    if problem:
+        return problem
+    for extract in BOLT_EXTRACTORS:
+        try:
+            extract(payload)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+            return f"Bolt cannot read it ({extract.__name__}: {type(exc).__name__})"
+    return None
+
+
+def _envelope_problem(payload: dict[str, Any]) -> str | None:
     kind = payload.get("type")
     if kind is None and "command" in payload:
         missing = [f for f in COMMAND_FIELDS if not isinstance(payload.get(f), str)]
