@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +19,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -40,6 +45,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def create_private_file(path: Path) -> None:
+    """Create the SQLite file 0600 (owner only, like the key file) before SQLite does (it would
+    use the umask, usually 0644); its -wal, -shm and -journal files get the same mode from it.
+    An existing file broader than that is left alone but reported."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            logger.warning(
+                "the database %s is readable by other users (mode %o): chmod 600 it", path, mode
+            )
+
+
 def make_engine(database_url: str) -> Engine:
     """Create an engine; SQLite gets WAL and a busy timeout so processes can share the file."""
     try:
@@ -48,8 +68,8 @@ def make_engine(database_url: str) -> Engine:
         raise DatabaseURLError(f"DATABASE_URL is not a database URL: {exc}") from exc
     backend = url.get_backend_name()
     if backend == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).resolve().parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            create_private_file(Path(url.database).resolve())
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
