@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.config import Settings
+from bot.errors import slack_rate_limited, unexpected_failure_message
 from bot.listeners import register_all
 from bot.middleware import services_middleware
 from bot.request_guard import signature_problem
@@ -76,7 +77,10 @@ def make_error_handler(settings: Settings) -> Callable[..., BoltResponse | None]
     reply_hosts = slack_reply_hosts(settings.slack_api_url)
 
     def on_error(error: Exception, request: BoltRequest, body: Any) -> BoltResponse | None:
-        logger.error("listener failed: %s", type(error).__name__, exc_info=error)
+        if slack_rate_limited(error):
+            logger.warning("listener stopped: Slack is rate limiting sfbot")
+        else:
+            logger.error("listener failed: %s", type(error).__name__, exc_info=error)
         if not _sent_by_slack(request, secret):
             logger.warning("not replying to a request that was not verified")
             return None
@@ -88,7 +92,7 @@ def make_error_handler(settings: Settings) -> Callable[..., BoltResponse | None]
             return None
         try:
             WebhookClient(url, timeout=5).send(
-                text=":boom: Something went wrong in sfbot; the error was logged for the admins.",
+                text=unexpected_failure_message(error),
                 response_type="ephemeral",
                 replace_original=False,
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
+
 from actions.errors import (
     ActionError,
     ConnectionNeedsAttention,
@@ -31,3 +33,20 @@ def user_message(exc: ActionError) -> str:
     if duplicates:
         extra = " Matching records: " + ", ".join(f"`{d}`" for d in duplicates)
     return f":no_entry: Salesforce refused: {exc.message} (`{exc.code}`).{extra}"
+
+
+SLACK_BUSY = ":hourglass: Slack is busy, try again in a few seconds."
+UNEXPECTED = ":boom: Something went wrong in sfbot; the error was logged for the admins."
+
+
+def slack_rate_limited(exc: BaseException) -> bool:
+    """Slack answered 429 even after the client's retries (Retry-After honoured)."""
+    if not isinstance(exc, SlackApiError):
+        return False
+    response = exc.response
+    return response.status_code == 429 or response.get("error") == "ratelimited"
+
+
+def unexpected_failure_message(exc: BaseException) -> str:
+    """What the user is told when something other than an action failed."""
+    return SLACK_BUSY if slack_rate_limited(exc) else UNEXPECTED

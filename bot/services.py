@@ -20,7 +20,7 @@ from actions.errors import ActionError
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
-from bot.errors import user_message
+from bot.errors import slack_rate_limited, unexpected_failure_message, user_message
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
 from storage.digest_store import DigestStore
 
@@ -149,9 +149,12 @@ class Services:
             except ActionError as exc:
                 logger.info("background work refused: %s (%s)", exc.message, exc.code)
                 tell(user_message(exc))
-            except Exception:
-                logger.exception("background work failed")
-                tell(":boom: Something went wrong in sfbot; the error was logged.")
+            except Exception as exc:
+                if slack_rate_limited(exc):
+                    logger.warning("background work stopped: Slack is rate limiting sfbot")
+                else:
+                    logger.exception("background work failed")
+                tell(unexpected_failure_message(exc))
 
         self.background.submit(run)
 

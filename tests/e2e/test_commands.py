@@ -154,3 +154,11 @@ def test_lookup_reply_falls_back_to_an_ephemeral_when_the_response_url_fails(
     assert call["args"]["channel"] == CHANNEL
     assert "Fallback" in json.dumps(call["args"].get("blocks"))
     assert "replying to U0AGENT01 with chat.postEphemeral" in sfbot.log()
+
+
+def test_views_open_rate_limited_five_times_says_slack_is_busy(driver, slack):
+    for _ in range(5):
+        slack.fail_next("views.open", status=429, retry_after=0)
+    _, body = command(driver, slack, "create lead")
+    assert body["text"] == ":hourglass: Slack is busy, try again in a few seconds."
+    assert body["response_type"] == "ephemeral"
