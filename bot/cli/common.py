@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.config import ActionsSettings
 from actions.context import ActionContext
 from actions.errors import ActionError
+from bot import log_redaction
 from storage.crypto import SecretKeyError
 from storage.db import DatabaseURLError
 
@@ -36,6 +37,7 @@ def configure_logging(default: str = "WARNING") -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    log_redaction.install()
 
 
 def print_json(value: Any) -> None:

@@ -8,6 +8,7 @@ import os
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import log_redaction
 from bot.app import create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
@@ -26,6 +27,7 @@ logger = logging.getLogger(__name__)
 def run(use_http: bool, port: int | None, host: str | None) -> None:
     """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     settings = Settings()
+    log_redaction.REDACTOR.add_secrets_of(settings)
     missing = settings.missing_for_run()
     if missing:
         fail("CONFIGURATION", f"missing configuration: {', '.join(missing)}", 2, missing)
