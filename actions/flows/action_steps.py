@@ -1,0 +1,60 @@
+"""The Salesforce steps of a flow: sfbot's actions, plus ``log_activity``.
+
+Their inputs are the actions' input models, validated the same way (``sfbot actions --json``).
+When a flow is applied, values that are templates cannot be checked yet (they are known when
+the run renders them), so their errors wait until then; everything else is checked at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from actions.flows.templates import has_template
+from actions.log_activity import LogActivityInput, LogActivityOutput, log_activity
+from actions.registry import ACTIONS, Action
+
+FLOW_ACTIONS: dict[str, Action] = {
+    **ACTIONS,
+    "log_activity": Action(
+        "log_activity",
+        "Record something that happened as a completed Task on a record.",
+        LogActivityInput,
+        LogActivityOutput,
+        log_activity,
+    ),
+}
+# Steps that only read: they never end a run as outcome_unknown.
+READ_ONLY = frozenset({"lookup_record"})
+_PLACEHOLDER = "0" * 15  # stands in for a template: a string any field of text accepts
+
+
+def _templated_keys(body: dict[str, Any]) -> set[str]:
+    out = set()
+    for key, value in body.items():
+        if (isinstance(value, str) and has_template(value)) or (
+            isinstance(value, dict | list) and has_template(repr(value))
+        ):
+            out.add(key)
+    return out
+
+
+def check_action_input(kind: str, body: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """Problems with a step's input as (location in the input, message); templates pass."""
+    action = FLOW_ACTIONS[kind]
+    templated = _templated_keys(body)
+    trial = {k: (_PLACEHOLDER if k in templated else v) for k, v in body.items()}
+    try:
+        action.input_model.model_validate(trial)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            if loc and loc[0] in templated:
+                continue
+            where = ".".join(str(p) for p in loc)
+            message = err["msg"].removeprefix("Value error, ")
+            problems.append((loc, f"{kind}: {where + ': ' if where else ''}{message}"))
+        return problems
+    return []
