@@ -114,7 +114,7 @@ class FlowStore:
     def versions(self) -> dict[int, int]:
         """{flow id: version}: whether anything changed, without reading the definitions."""
         with self.db.session() as s:
-            return {i: v for i, v in s.execute(select(FlowRow.id, FlowRow.version)).tuples()}
+            return {row.id: row.version for row in s.execute(select(FlowRow.id, FlowRow.version))}
 
     def set_enabled(self, name: str, enabled: bool, *, now: datetime | None = None) -> bool:
         now = (now or utcnow()).astimezone(UTC)

@@ -7,9 +7,10 @@ the run renders them), so their errors wait until then; everything else is check
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from actions.flows.templates import has_template
 from actions.log_activity import LogActivityInput, LogActivityOutput, log_activity
@@ -28,6 +29,32 @@ FLOW_ACTIONS: dict[str, Action] = {
 # Steps that only read: they never end a run as outcome_unknown.
 READ_ONLY = frozenset({"lookup_record"})
 _PLACEHOLDER = "0" * 15  # stands in for a template: a string any field of text accepts
+
+
+def _takes_text(annotation: Any) -> bool:
+    if annotation is str:
+        return True
+    return str in typing.get_args(annotation) or any(
+        _takes_text(a) for a in typing.get_args(annotation) if a is not type(None)
+    )
+
+
+def coerce_text(model: type[BaseModel], data: Any) -> Any:
+    """A number that a template produced, for a text input, becomes its text
+    (``text: "{{ steps.find.count }}"``); nothing else changes."""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for key, value in data.items():
+        info = model.model_fields.get(key)
+        if (
+            info is not None
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and _takes_text(info.annotation)
+        ):
+            out[key] = str(value)
+    return out
 
 
 def _templated_keys(body: dict[str, Any]) -> set[str]:

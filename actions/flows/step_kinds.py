@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from actions.context import ActionContext
 from actions.errors import ActionError, InvalidInput, OutcomeUnknown
-from actions.flows.action_steps import FLOW_ACTIONS, READ_ONLY
+from actions.flows.action_steps import FLOW_ACTIONS, READ_ONLY, coerce_text
 from actions.flows.guards import ApiBudget
 from actions.flows.model import AskStep, PostMessageStep, Step
 from actions.flows.ports import Destination, FlowSlack, FlowSlackError, TriggerEvent
@@ -108,7 +108,7 @@ def salesforce_call(
     """Validate and run one action as the commands do, audited as ``flow:NAME``."""
     action = FLOW_ACTIONS[kind]
     try:
-        inp = parse_input(action, raw)
+        inp = parse_input(action, coerce_text(action.input_model, raw))
     except InvalidInput as exc:
         raise StepOutcome(FAILED, f"{kind}: {exc.message}") from exc
     if svc.dry_run and kind not in READ_ONLY:
@@ -174,7 +174,7 @@ def action_step(svc: StepServices, rc: RunContext, step: Step, rendered: Any, _r
 
 def _model(cls: type[BaseModel], rendered: Any, kind: str) -> Any:
     try:
-        return cls.model_validate(rendered)
+        return cls.model_validate(coerce_text(cls, rendered))
     except ValidationError as exc:
         raise StepOutcome(FAILED, f"{kind}: {invalid_input_from(exc).message}") from exc
 
