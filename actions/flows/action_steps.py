@@ -27,7 +27,7 @@ FLOW_ACTIONS: dict[str, Action] = {
     ),
 }
 # Steps that only read: they never end a run as outcome_unknown.
-READ_ONLY = frozenset({"lookup_record"})
+READ_ONLY = frozenset({"lookup_record", "find_duplicates"})
 _PLACEHOLDER = "0" * 15  # stands in for a template: a string any field of text accepts
 
 
