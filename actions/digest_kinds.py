@@ -16,10 +16,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from actions.context import ActionContext
-from actions.errors import InvalidInput
+from actions.errors import InvalidInput, invalid_input_from
 from actions.escaping import format_soql
 from actions.objects import BY_PREFIX, record_url
-from actions.registry import invalid_input_from
 
 MAX_ROWS = 200
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}

@@ -1,4 +1,5 @@
-"""The composition root: ``create_app(settings, client=...)`` builds the Bolt app.
+"""The composition root: ``build_services`` builds what listeners need (pools, stores, the
+digest engine and scheduler) and ``create_app`` builds the Bolt app around them.
 
 Nothing is built at import time. ``auth.test`` is not called here (Bolt would on every build);
 `sfbot run` checks the token once at startup instead.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -20,10 +22,15 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from actions.context import ActionContext
 from bot.config import Settings
-from bot.listeners import register_all
+from bot.digests.engine import DigestEngine
+from bot.digests.scheduler import DigestScheduler
+from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
-from bot.services import Services
+from bot.services import AdminPolicy, Services
+from storage.audit_store import AuditStore, IdempotencyStore
+from storage.digest_store import DigestStore
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +47,41 @@ def make_client(settings: Settings) -> WebClient:
         ]
     )
     return client
+
+
+def build_services(
+    settings: Settings,
+    client: WebClient,
+    *,
+    actions: ActionContext | None = None,
+    schedule_digests: bool = False,
+) -> Services:
+    """Everything listeners need. ``schedule_digests``: also the digest scheduler (built, not
+    started: `sfbot run` starts it once the app is up)."""
+    ctx = actions or ActionContext.build(settings)
+    services = Services(
+        settings=settings,
+        actions=ctx,
+        audit=AuditStore(ctx.db),
+        idempotency=IdempotencyStore(ctx.db),
+        admins=AdminPolicy(list(settings.admins)),
+        submissions=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
+        ),
+        background=ThreadPoolExecutor(
+            max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
+        ),
+        searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
+        digests=DigestEngine(
+            DigestStore(ctx.db),
+            ctx,
+            client,
+            grace=timedelta(minutes=settings.digest_grace_minutes),
+        ),
+    )
+    if schedule_digests:
+        services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
+    return services
 
 
 def create_app(
@@ -63,7 +105,7 @@ def create_app(
             max_workers=settings.listener_threads, thread_name_prefix="sfbot-listener"
         ),
     )
-    app.use(services_middleware(services or Services.build(settings, client)))
+    app.use(services_middleware(services or build_services(settings, client)))
     register_all(app)
     app.error(on_error)
     return app

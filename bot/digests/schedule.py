@@ -17,8 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from actions.errors import InvalidInput
-from actions.registry import invalid_input_from
+from actions.errors import InvalidInput, invalid_input_from
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CRON_DOW = {
