@@ -9,14 +9,14 @@ from types import ModuleType
 
 from slack_bolt import App
 
-from bot.listeners.block_actions import card_buttons, connection, suggestions
+from bot.listeners.block_actions import card_buttons, connection, duplicates, suggestions
 from bot.listeners.block_actions import digest as digest_actions
 from bot.listeners.block_actions import record_modal as record_modal_actions
 from bot.listeners.commands import sf
 from bot.listeners.events import app_home
 from bot.listeners.shortcuts import add_to_record as add_to_record_shortcut
 from bot.listeners.shortcuts import create_record as create_record_shortcut
-from bot.listeners.views import add_to_record, connect, convert, record_modal, record_update
+from bot.listeners.views import add_to_record, connect, convert, merge, record_modal, record_update
 from bot.listeners.views import digest as digest_views
 
 COMMANDS: tuple[ModuleType, ...] = (sf,)
@@ -25,6 +25,7 @@ VIEWS: tuple[ModuleType, ...] = (
     connect,
     convert,
     digest_views,
+    merge,
     record_modal,
     record_update,
 )
@@ -32,6 +33,7 @@ BLOCK_ACTIONS: tuple[ModuleType, ...] = (
     card_buttons,
     connection,
     digest_actions,
+    duplicates,
     record_modal_actions,
     suggestions,
 )
