@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from actions.flows.loader import FlowFileError, Loc, Problem, parse_document, parse_text_with_lines
@@ -95,6 +96,7 @@ def apply_files(
     store: FlowStore,
     directory: ChannelDirectory | None,
     owner: str | None,
+    now: datetime | None = None,
 ) -> ApplyResult:
     """Check and store each ``(filename, text)``. ``owner`` (a Slack user id) is who gets told
     about failed runs: required for a new flow, kept when a flow is re-applied without it."""
@@ -140,6 +142,7 @@ def apply_files(
             source=text,
             enabled=checked.enabled,
             owner_user_id=owner,
+            now=now,
         )
         result.applied.append(
             {

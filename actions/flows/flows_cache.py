@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from actions.flows.loader import FlowFileError, parse_document
 from actions.flows.model import FlowDefinition
@@ -24,6 +25,8 @@ class Flow:
     enabled: bool
     version: int
     definition: FlowDefinition
+    # scheduled times count from here (apply, enable): no backlog is replayed
+    active_since: datetime | None = None
 
     @property
     def trigger_kind(self) -> str:
@@ -38,6 +41,7 @@ class Flow:
             enabled=stored.enabled,
             version=stored.version,
             definition=parse_document(stored.document, stored.name),
+            active_since=stored.active_since,
         )
 
 

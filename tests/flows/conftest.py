@@ -83,12 +83,12 @@ def engine(make_engine: Callable[..., FlowEngine]) -> FlowEngine:
 
 
 @pytest.fixture
-def apply(ctx: ActionContext, slack: FakeFlowSlack) -> Callable[..., list[str]]:
+def apply(ctx: ActionContext, slack: FakeFlowSlack, clock: Clock) -> Callable[..., list[str]]:
     """Apply flow YAML (dedented); returns the problems (empty when stored)."""
 
     def do(*texts: str, owner: str | None = OWNER) -> list[str]:
         files = [(f"flow{i}.yml", textwrap.dedent(t)) for i, t in enumerate(texts)]
-        return apply_files(files, FlowStore(ctx.db), slack, owner).problems
+        return apply_files(files, FlowStore(ctx.db), slack, owner, now=clock()).problems
 
     return do
 
