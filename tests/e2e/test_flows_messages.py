@@ -6,13 +6,13 @@ non-matching text)."""
 from __future__ import annotations
 
 from tests.e2e.flows_fixtures import (
-    AGENT,
     CUSTOMER,
     runs,
     thread_replies,
     wait_runs_done,
     wait_until,
 )
+from tests.e2e.harness import AGENT
 
 INBOUND = "C0INBOUND1"
 
