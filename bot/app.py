@@ -25,9 +25,12 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.webhook import WebhookClient
 
 from actions.context import ActionContext
+from actions.flows.engine import FlowEngine
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
+from bot.flows.slack_port import SlackFlowPort
+from bot.flows.triggers import PeopleDirectory
 from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
 from bot.request_guard import signature_problem
@@ -82,6 +85,8 @@ def build_services(
             client,
             grace=timedelta(minutes=settings.digest_grace_minutes),
         ),
+        flows=FlowEngine(ctx, SlackFlowPort(client, list(settings.admins))),
+        people=PeopleDirectory(client),
     )
     if schedule_digests:
         services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)

@@ -17,10 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ActionContext
 from actions.errors import ActionError
+from actions.flows.engine import FlowEngine
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
 from bot.errors import user_message
+from bot.flows.triggers import PeopleDirectory
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,10 @@ class Services:
     # Type-ahead searches: their own pool, so searches abandoned after the 2 s answer never
     # hold up modal submissions.
     searches: ThreadPoolExecutor
+    # Action flows: the engine (its Slack steps go through SlackFlowPort) and the authors'
+    # names and emails for trigger variables.
+    flows: FlowEngine
+    people: PeopleDirectory
     # built by bot.app.build_services for `sfbot run`; None where nothing is scheduled
     scheduler: DigestScheduler | None = None
 

@@ -18,6 +18,7 @@ from bot.listeners.commands import (
     delete,
     digest,
     disconnect,
+    flow,
     help,
     lookup,
     status,
@@ -37,6 +38,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         convert.SUBCOMMAND,
         status.SUBCOMMAND,
         digest.SUBCOMMAND,
+        flow.SUBCOMMAND,
         connect.SUBCOMMAND,
         disconnect.SUBCOMMAND,
     )
