@@ -217,6 +217,15 @@ class FlowRunStore:
             ).scalars()
             return [_run(r) for r in rows]
 
+    def purge(self, older_than: datetime) -> int:
+        """Forget finished runs started before ``older_than`` (their steps and asks go too)."""
+        with self.db.session() as s:
+            return (
+                s.query(FlowRunRow)
+                .filter(FlowRunRow.started_at < older_than, FlowRunRow.status.in_(FINISHED))
+                .delete(synchronize_session=False)
+            )
+
     # -- steps -----------------------------------------------------------------------------
 
     def step_started(
