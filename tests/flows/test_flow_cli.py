@@ -145,12 +145,14 @@ def test_one_bad_file_does_not_stop_the_good_one(cli):
 
 
 def test_bad_options_are_json_errors(cli):
+    cli.ok("apply", cli.file("good.yml", GOOD), "--owner", "U0OWNER01")
     for args, code in [
         (("apply", "missing.yml", "--owner", "U0OWNER01"), "INVALID_FLOW_FILE"),
         (("apply", "x.yml", "--owner", "nobody"), "INVALID_OWNER"),
         (("show", "nope"), "UNKNOWN_FLOW"),
         (("enable", "nope"), "UNKNOWN_FLOW"),
         (("delete", "nope", "--yes"), "UNKNOWN_FLOW"),
+        (("delete", "support-notes"), "NOT_CONFIRMED"),  # no terminal to confirm on
         (("runs", "--limit", "0"), "INVALID_OPTION"),
         (("runs", "nope"), "UNKNOWN_FLOW"),
     ]:
@@ -165,3 +167,22 @@ def test_schema_validates_a_good_file(cli):
     jsonschema.validate(yaml.safe_load(GOOD), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"name": "x", "trigger": {"nope": {}}, "steps": []}, schema)
+
+
+def test_test_needs_a_json_event_and_a_good_file(cli):
+    good = cli.file("good.yml", GOOD)
+    result = cli("test", good, "--event", "{not json")
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"]["code"] == "INVALID_JSON"
+    bad = cli.file("bad.yml", "name: x\n")
+    result = cli("test", bad, "--event", "{}")
+    assert result.returncode == 2 and "bad.yml:" in result.stderr
+    result = cli("test", good, "--event", '{"text": "nothing to match"}')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {
+        "flow": "support-notes",
+        "matched": False,
+        "status": "not_matched",
+        "error": None,
+        "steps": [],
+    }
