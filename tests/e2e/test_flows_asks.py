@@ -61,6 +61,7 @@ def test_approve_converts_the_lead_and_a_late_click_is_told(flow_app, flow_slack
     click(flow_app, flow_slack, ask, 1, AGENT, stale=True)
     told = wait_until(lambda: flow_slack.ephemerals[before:], what="the late click told")
     assert "already answered" in told[0]["message"]["text"]
+    flow_slack.assert_no_invalid_calls()
 
 
 def test_reject_leaves_the_lead_alone(flow_app, flow_slack, flow_sf):
