@@ -194,6 +194,16 @@ def disable_cmd(name: str) -> None:
     _set_enabled(name, False)
 
 
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no terminal (or no answer) is a no."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:
+        return False
+
+
 @flow_group.command("delete")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
@@ -204,7 +214,7 @@ def delete_cmd(name: str, yes: bool) -> None:
     try:
         if store.get(name) is None:
             raise unknown_flow(name)
-        if not yes and not click.confirm(f"Delete flow {name!r} and its runs?", err=True):
+        if not yes and not _confirmed(f"Delete flow {name!r} and its runs?"):
             raise InvalidInput(
                 "not deleted: confirm, or pass --yes", code="NOT_CONFIRMED", fields=["yes"]
             )

@@ -9,12 +9,10 @@ import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from actions.flows.scheduler import FlowScheduler
-from bot.app import create_app, make_client
+from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
-from bot.digests.scheduler import DigestScheduler
 from bot.server import serve_http
-from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +38,6 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             2,
             ["SLACK_BOT_TOKEN"],
         )
-        return
     except (SlackClientError, OSError) as exc:
         fail(
             "SLACK_UNREACHABLE",
@@ -48,11 +45,10 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             1,
             ["SLACK_API_URL"],
         )
-        return
-    services = Services.build(settings, client)
+    services = build_services(settings, client, schedule_digests=True)
     services.actions.db.ensure_schema()
     app = create_app(settings, client=client, services=services)
-    services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
+    assert services.scheduler is not None
     services.scheduler.start()
     # Flow schedules, ask timeouts and runs whose process died (see actions.flows.scheduler).
     FlowScheduler(services.flows).start()
