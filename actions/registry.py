@@ -13,7 +13,9 @@ from actions.convert_lead import ConvertLeadInput, ConvertLeadOutput, convert_le
 from actions.create_record import CreateRecordInput, CreateRecordOutput, create_record
 from actions.delete_record import DeleteRecordInput, DeleteRecordOutput, delete_record
 from actions.errors import InvalidInput
+from actions.find_duplicates import FindDuplicatesInput, FindDuplicatesOutput, find_duplicates
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
+from actions.merge_records import MergeRecordsInput, MergeRecordsOutput, merge_records
 from actions.update_record import UpdateRecordInput, UpdateRecordOutput, update_record
 
 
@@ -72,6 +74,20 @@ ACTIONS: dict[str, Action] = {
             ConvertLeadOutput,
             convert_lead,
         ),
+        Action(
+            "find_duplicates",
+            "Find the records the org's duplicate rules match (leads, contacts, accounts).",
+            FindDuplicatesInput,
+            FindDuplicatesOutput,
+            find_duplicates,
+        ),
+        Action(
+            "merge_records",
+            "Merge one or two leads, contacts, accounts or cases into a master record.",
+            MergeRecordsInput,
+            MergeRecordsOutput,
+            merge_records,
+        ),
     )
 }
 
@@ -108,3 +124,26 @@ def run_action(ctx: ActionContext, name: str, raw: Mapping[str, Any]) -> BaseMod
     """Validate ``raw`` against the action's input model and run it."""
     action = get_action(name)
     return action.run(ctx, parse_input(action, raw))
+
+
+ID_KEYS = (
+    "id",
+    "object_id",
+    "record_id",
+    "lead_id",
+    "account_id",
+    "contact_id",
+    "opportunity_id",
+    "task_id",
+    "master_id",
+)
+ID_LIST_KEYS = ("duplicate_ids", "merged_ids", "updated_related_ids")
+
+
+def record_ids(model: BaseModel) -> list[str]:
+    """The record ids an action's input or output names (never free text), for the audit log."""
+    data = model.model_dump()
+    ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
+    ids += [str(i) for k in ID_LIST_KEYS for i in data.get(k) or []]
+    ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
+    return ids

@@ -21,6 +21,7 @@ import datetime as dt
 import re
 
 from .catalog import OPPORTUNITY_STAGES
+from .duplicates import DuplicateRule, check_rules, duplicates_error
 from .errors import SFError
 from .ids import IdFactory, to18
 from .schema import NUMBER_TYPES, FieldDef, ObjectDef
@@ -145,6 +146,9 @@ class Store:
         self.records: dict[str, dict] = {}
         self.order: dict[str, list[str]] = {name: [] for name in catalog}
         self.dup_rules: list[tuple[str, str]] = []
+        self.active_rules: list[DuplicateRule] = []  # duplicates.SEEDED_RULES activated
+        # The request's Sforce-Duplicate-Rule-Header (allowSave, includeRecordDetails).
+        self.rule_header: dict[str, bool] = {}
         self.case_seq = 1000
         self.current_user = ""
         self.version = "62.0"
@@ -210,7 +214,14 @@ class Store:
         self.order[obj.name.lower()].append(rec["Id"])
         return rec["Id"]
 
-    def update(self, obj: ObjectDef, rec: dict, data: dict, strict: bool = True) -> None:
+    def update(
+        self,
+        obj: ObjectDef,
+        rec: dict,
+        data: dict,
+        strict: bool = True,
+        check_duplicates: bool = True,
+    ) -> None:
         if obj.name == "Lead" and rec.get("IsConverted") and strict:
             raise SFError(
                 400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", []
@@ -220,7 +231,8 @@ class Store:
         self._derive(obj, merged, values)
         if strict:
             self._check_required(obj, merged)
-            self._check_duplicates(obj, merged, values)
+            if check_duplicates:
+                self._check_duplicates(obj, merged, values)
         now = utcnow()
         merged.update(LastModifiedDate=now, SystemModstamp=now, LastModifiedById=self.current_user)
         rec.update(merged)
@@ -349,6 +361,7 @@ class Store:
             ]
             if matches:
                 raise duplicates_error(obj.name, field_name, matches, self.version)
+        check_rules(self, obj.name, rec)
 
     def _derive(self, obj: ObjectDef, rec: dict, changed: dict) -> None:
         if obj.name in {"Lead", "Contact", "User"}:
@@ -369,34 +382,3 @@ class Store:
 def attributes(rec: dict, version: str) -> dict:
     t = rec["_type"]
     return {"type": t, "url": f"/services/data/v{version}/sobjects/{t}/{rec['Id']}"}
-
-
-def duplicates_error(obj_name: str, field_name: str, matches: list[dict], version: str) -> SFError:
-    message = "Use one of these records?"
-    match_records = [
-        {
-            "additionalInformation": [],
-            "fieldDiffs": [],
-            "matchConfidence": 100.0,
-            "record": {"attributes": attributes(m, version), "Id": m["Id"]},
-        }
-        for m in matches
-    ]
-    result = {
-        "allowSave": False,
-        "duplicateRule": f"Emulator_{obj_name}_{field_name}_Rule",
-        "duplicateRuleEntityType": obj_name,
-        "errorMessage": message,
-        "matchResults": [
-            {
-                "entityType": obj_name,
-                "errorMessage": None,
-                "matchEngine": "ExactMatchEngine",
-                "matchRecords": match_records,
-                "rule": f"Emulator_{obj_name}_{field_name}_Match",
-                "size": len(match_records),
-                "success": True,
-            }
-        ],
-    }
-    return SFError(400, "DUPLICATES_DETECTED", message, [], extra={"duplicateResult": result})
