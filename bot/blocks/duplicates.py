@@ -139,14 +139,15 @@ def merge_form(
         )
     )
     for c in choices:
+        # No value chosen keeps the master's, whichever record the master is.
         opts = [_option(r.values.get(c.api_name, ""), r.id) for r in records]
         blocks.append(
             InputBlock(
                 block_id=merge_field_block_id(c.api_name),
                 label=truncate(c.label, OPTION_TEXT_MAX),
-                element=RadioButtonsElement(
-                    action_id=ActionId.MERGE_CHOICE, options=opts, initial_option=opts[0]
-                ),
+                element=RadioButtonsElement(action_id=ActionId.MERGE_CHOICE, options=opts),
+                optional=True,
+                hint="Leave it empty to keep the master's value.",
             )
         )
     if not choices:

@@ -241,9 +241,12 @@ def test_merge_contacts_from_a_digest_group_choosing_the_other_master(driver, sl
     b = sf.insert("Contact", {"LastName": "B", "Email": email, "Title": "CTO"})
     item = DigestItem(title=email, url=None, merge_ids=(a, b))
     view = open_merge(driver, slack, message=digest_message(item, "1700000000.000200"))
-    done = confirm_and_merge(driver, slack, view, choose(b, Title=a, LastName=b))
+    fields = [bl for bl in view["blocks"] if bl["block_id"].startswith("sf_merge_field:")]
+    assert all(bl["optional"] and "initial_option" not in bl["element"] for bl in fields)
+    # b is the master; the title is a's; the last name, left unchosen, stays b's
+    done = confirm_and_merge(driver, slack, view, choose(b, Title=a))
     assert "Merged 1 contact" in json.dumps(done["blocks"])
-    assert sf.get(b)["Title"] == "CEO" and sf.get(a) is None
+    assert (sf.get(b)["Title"], sf.get(b)["LastName"]) == ("CEO", "B") and sf.get(a) is None
     slack.assert_no_invalid_calls()
 
 
@@ -295,4 +298,40 @@ def test_merge_refusals_send_no_merge(driver, slack, sf):
     )
     assert r.ack_in_time
     assert sum("<urn:merge>" in e["body"] for e in sf.request_log) == merges_before
+    slack.assert_no_invalid_calls()
+
+
+# --------------------------------------------------------------------------- digest
+def test_duplicates_digest_across_leads_and_contacts_then_merge_a_group(driver, slack, sf, sfbot):
+    from tests.e2e.harness import ADMIN
+    from tests.e2e.test_digest_admin import add, click_row, show_list
+    from tests.e2e.test_digest_admin import values as digest_values
+
+    shared = unique("shared.") + "@example.com"
+    lead = sf.insert("Lead", {"LastName": "Lead", "Company": "C", "Email": shared})
+    contact = sf.insert("Contact", {"LastName": "Contact", "Email": shared.upper()})
+    pair = unique("pair.") + "@example.com"
+    c1 = sf.insert("Contact", {"LastName": "One", "Email": pair, "Phone": "1"})
+    c2 = sf.insert("Contact", {"LastName": "Two", "Email": pair, "Phone": "2"})
+    digest_id = add(
+        driver, slack, sfbot, digest_values(unique("Dups "), "duplicates"), "duplicates"
+    )
+    _body, listed = show_list(driver, slack)
+    after = len(slack.calls)
+    click_row(driver, slack, "sf_digest_run_now", digest_id, listed)
+    post = slack.wait_for(
+        "chat.postMessage", lambda c: c["args"]["channel"] == ADMIN, after=after, timeout=15
+    )
+    blocks = post["args"]["blocks"]
+    text = json.dumps(blocks)
+    assert shared in text.lower() and pair in text
+    cross = next(b for b in blocks if shared in json.dumps(b).lower())
+    assert {lead, contact} == set(cross["accessory"]["value"].split(","))
+    assert "*Leads:* 1" in cross["text"]["text"] and "*Contacts:* 1" in cross["text"]["text"]
+    group = next(b for b in blocks if pair in json.dumps(b))
+    assert group["accessory"]["action_id"] == "sf_record_merge"
+    message = {"ts": "1700000000.000900", "blocks": [{**group, "block_id": "g"}]}
+    view = open_merge(driver, slack, message=message)
+    confirm_and_merge(driver, slack, view, choose(c1, Phone=c2))
+    assert sf.get(c1)["Phone"] == "2" and sf.get(c2) is None
     slack.assert_no_invalid_calls()
