@@ -93,12 +93,23 @@ class SoqlPollingSource:
     def _more(self, url: str) -> dict[str, Any]:
         return self.ctx.connection.call(lambda sf: sf.query_more(url, identifier_is_url=True))
 
+    def all_matching(
+        self, api_name: str, where: str, fields: Iterable[str]
+    ) -> list[dict[str, Any]]:
+        """Every record matching ``where`` now (a flow's ``backfill``), paged."""
+        soql = format_soql(
+            "SELECT {:literal} FROM {:literal} WHERE ({:literal}) ORDER BY Id",
+            _select(fields),
+            api_name,
+            where,
+        )
+        return [_plain(row) for row in self._rows(soql)]
+
     def matching_records(
         self, api_name: str, where: str, fields: Iterable[str], ids: list[str]
     ) -> list[dict[str, Any]]:
         """Which of ``ids`` match ``where`` now, with Id, SystemModstamp and ``fields``."""
-        wanted = ["Id", "SystemModstamp", *(f for f in fields if f not in {"Id", "SystemModstamp"})]
-        select = ", ".join(dict.fromkeys(wanted))
+        select = _select(fields)
         found: list[dict[str, Any]] = []
         for start in range(0, len(ids), IDS_PER_QUERY):
             chunk = ids[start : start + IDS_PER_QUERY]
@@ -109,9 +120,16 @@ class SoqlPollingSource:
                 chunk,
                 where,
             )
-            for row in self._rows(soql):
-                found.append({k: v for k, v in row.items() if k != "attributes"})
+            found.extend(_plain(row) for row in self._rows(soql))
         return found
+
+
+def _select(fields: Iterable[str]) -> str:
+    return ", ".join(dict.fromkeys(["Id", "SystemModstamp", *fields]))
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "attributes"}
 
 
 def fields_in_where(where: str, known: Iterable[str]) -> list[str]:
