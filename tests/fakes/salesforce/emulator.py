@@ -117,24 +117,24 @@ class SalesforceEmulator:
                 strict=False,
             )
             self.username = "integration@sfbot-emulator.example"
-            for i, label in enumerate(LEAD_STATUSES, start=1):
+            for i, (api_name, label, converted) in enumerate(LEAD_STATUSES, start=1):
                 self.store.create(
                     self.store.catalog["leadstatus"],
                     {
                         "MasterLabel": label,
-                        "ApiName": label,
+                        "ApiName": api_name,
                         "SortOrder": i,
                         "IsDefault": i == 1,
-                        "IsConverted": label == "Closed - Converted",
+                        "IsConverted": converted,
                     },
                     strict=False,
                 )
-            for i, (label, closed) in enumerate(TASK_STATUSES, start=1):
+            for i, (api_name, label, closed) in enumerate(TASK_STATUSES, start=1):
                 self.store.create(
                     self.store.catalog["taskstatus"],
                     {
                         "MasterLabel": label,
-                        "ApiName": label,
+                        "ApiName": api_name,
                         "SortOrder": i,
                         "IsDefault": i == 1,
                         "IsClosed": closed,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .catalog import OPPORTUNITY_STAGES
+from .catalog import OPPORTUNITY_STAGES, TASK_STATUSES
 from .duplicates import DuplicateRule, check_rules, duplicates_error
 from .errors import SFError
 from .ids import IdFactory, to18
@@ -32,6 +32,7 @@ _DATETIME_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 _STAGES = {s[0]: s for s in OPPORTUNITY_STAGES}
+_CLOSED_TASK_STATUSES = {api_name for api_name, _, closed in TASK_STATUSES if closed}
 
 
 def utcnow() -> dt.datetime:
@@ -376,7 +377,7 @@ class Store:
         if obj.name == "Case":
             rec["IsClosed"] = rec.get("Status") == "Closed"
         if obj.name == "Task":
-            rec["IsClosed"] = rec.get("Status") == "Completed"
+            rec["IsClosed"] = rec.get("Status") in _CLOSED_TASK_STATUSES
 
 
 def attributes(rec: dict, version: str) -> dict:
