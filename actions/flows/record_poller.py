@@ -28,10 +28,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from actions.errors import ActionError
+from actions.flows.engine import FlowEngine
 from actions.flows.flows_cache import Flow
 from actions.flows.model import SalesforceRecordTrigger
 from actions.flows.ports import SALESFORCE_RECORD, TriggerEvent
-from actions.record_changes import ChangeSource, RecordChange, fields_in_where, parse_stamp
+from actions.record_changes import (
+    ChangeSource,
+    RecordChange,
+    SoqlPollingSource,
+    fields_in_where,
+    parse_stamp,
+)
 from storage.record_cursor_store import RecordCursorStore, SeenChange
 
 logger = logging.getLogger(__name__)
@@ -130,7 +137,10 @@ class RecordPoller:
     ) -> PollResult | None:
         """One poll of one object; None when another replica holds it or the budget is spent."""
         owner = self.engine.process
-        cursor = self.cursors.lease(api_name, owner, now=now, start=now, hold=2 * every + OVERLAP)
+        # a new cursor starts when the first of these flows was applied (or enabled)
+        start = min((f.active_since for f in flows if f.active_since), default=now)
+        hold = 2 * every + OVERLAP
+        cursor = self.cursors.lease(api_name, owner, now=now, start=start, hold=hold)
         if cursor is None:
             return None
         if not self.engine.spend_api_calls(0):
@@ -159,6 +169,11 @@ class RecordPoller:
             result.calls = self.source.calls - before
             self.engine.spend_api_calls(result.calls)
         return result
+
+    def release(self) -> None:
+        """Hand the leases back (a clean stop): the next process polls at once."""
+        for api_name in list(self._last_poll):
+            self.cursors.release(api_name, self.engine.process)
 
     def _unseen(self, api_name: str, changes: list[RecordChange]) -> list[RecordChange]:
         keep = {
@@ -207,3 +222,14 @@ class RecordPoller:
             flow=flow.name,
         )
         return self.engine.start(flow, event) is not None
+
+
+def record_poller(engine: FlowEngine) -> RecordPoller:
+    """The poller of a running sfbot: REST queries through the engine's connection."""
+    ctx = engine.ctx
+    return RecordPoller(
+        engine,
+        SoqlPollingSource(ctx),
+        RecordCursorStore(ctx.db),
+        lambda api_name: list(ctx.metadata.describe(api_name).fields),
+    )

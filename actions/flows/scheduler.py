@@ -83,6 +83,8 @@ class FlowScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.poller is not None:
+            self.poller.release()
 
     def sync(self) -> None:
         """One cron job per enabled schedule flow, as the database says now."""
