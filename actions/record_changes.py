@@ -22,6 +22,7 @@ its cursor and skips the changes it has already handed over (see
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -69,6 +70,11 @@ class SoqlPollingSource:
     def __init__(self, ctx: ActionContext) -> None:
         self.ctx = ctx
         self.calls = 0  # API calls made, for the flows' daily budget and the benchmark
+        self._lock = threading.Lock()
+
+    def _count(self) -> None:
+        with self._lock:
+            self.calls += 1
 
     def changes_since(self, api_name: str, since: datetime) -> Iterator[RecordChange]:
         soql = format_soql(
@@ -81,12 +87,12 @@ class SoqlPollingSource:
             yield RecordChange(str(row["Id"]), parse_stamp(str(row["SystemModstamp"])))
 
     def _rows(self, soql: str) -> Iterator[dict[str, Any]]:
-        self.calls += 1
+        self._count()
         page = self.ctx.connection.call(lambda sf: sf.query(soql))
         yield from page.get("records") or []
         while not page.get("done", True) and page.get("nextRecordsUrl"):
             url = str(page["nextRecordsUrl"])
-            self.calls += 1
+            self._count()
             page = self._more(url)
             yield from page.get("records") or []
 
