@@ -31,6 +31,8 @@ from storage.flow_run_store import SKIPPED
 
 logger = logging.getLogger(__name__)
 RECONCILE_ID = "sfbot:flows:reconcile"
+RUN_HISTORY = timedelta(days=90)
+PURGE_EVERY = timedelta(hours=6)
 
 
 def schedule_key(at: datetime) -> str:
@@ -65,6 +67,7 @@ class FlowScheduler:
         self.poller = poller
         self._versions: dict[int, int] = {}
         self._lock = threading.Lock()
+        self._purged_at = datetime.min.replace(tzinfo=UTC)
 
     # -- in a running process --------------------------------------------------------------
 
@@ -121,6 +124,7 @@ class FlowScheduler:
             self.run_all_due,
             self.engine.expire_asks,
             self.engine.recover,
+            self.purge,
         ]
         if self.poller is not None:
             steps.append(self.poller.tick)
@@ -129,6 +133,14 @@ class FlowScheduler:
                 step()
             except Exception:  # one failing part must not stop the others
                 logger.exception("flow scheduler: %s failed", getattr(step, "__name__", step))
+
+    def purge(self) -> int:
+        """Keep ``RUN_HISTORY`` of finished runs (checked every ``PURGE_EVERY``)."""
+        now = self.engine.now()
+        if now - self._purged_at < PURGE_EVERY:
+            return 0
+        self._purged_at = now
+        return self.engine.runs_store.purge(now - RUN_HISTORY)
 
     # -- what is due -----------------------------------------------------------------------
 

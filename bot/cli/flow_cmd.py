@@ -33,8 +33,8 @@ MAX_RUNS = 1000
 def channel_directory() -> ChannelDirectory | None:
     """Slack's channels, with SLACK_BOT_TOKEN from the settings; None without a token."""
     from bot.app import make_client
-    from bot.cli.flow_channels import WebApiChannels
     from bot.config import Settings
+    from bot.flows.channels import WebApiChannels
 
     settings = Settings()
     if settings.slack_bot_token is None:
@@ -215,6 +215,16 @@ def disable_cmd(name: str) -> None:
     _set_enabled(name, False)
 
 
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no terminal (or no answer) is a no."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:
+        return False
+
+
 @flow_group.command("delete")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
@@ -225,7 +235,7 @@ def delete_cmd(name: str, yes: bool) -> None:
     try:
         if store.get(name) is None:
             raise unknown_flow(name)
-        if not yes and not click.confirm(f"Delete flow {name!r} and its runs?", err=True):
+        if not yes and not _confirmed(f"Delete flow {name!r} and its runs?"):
             raise InvalidInput(
                 "not deleted: confirm, or pass --yes", code="NOT_CONFIRMED", fields=["yes"]
             )

@@ -11,12 +11,10 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
-from bot.app import create_app, make_client
+from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
-from bot.digests.scheduler import DigestScheduler
 from bot.server import serve_http
-from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +40,6 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             2,
             ["SLACK_BOT_TOKEN"],
         )
-        return
     except (SlackClientError, OSError) as exc:
         fail(
             "SLACK_UNREACHABLE",
@@ -50,16 +47,14 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             1,
             ["SLACK_API_URL"],
         )
-        return
-    services = Services.build(settings, client)
+    services = build_services(settings, client, schedule_digests=True)
     services.actions.db.ensure_schema()
     app = create_app(settings, client=client, services=services)
-    services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
+    assert services.scheduler is not None
     services.scheduler.start()
-    # The flow engine is built with the Slack side's port (bot/flows); its clock runs here.
-    flows = getattr(services, "flows", None)
-    if flows is not None:
-        FlowScheduler(flows, poller=record_poller(flows)).start()
+    # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll
+    # (see actions.flows.scheduler).
+    FlowScheduler(services.flows, poller=record_poller(services.flows)).start()
     if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
