@@ -183,6 +183,17 @@ class FlowEngine:
             self._submit(self._first_run, flow, run, event)
         return run.id
 
+    def spend_api_calls(self, calls: int) -> bool:
+        """Count Salesforce calls made for flows outside a step (the ``salesforce_record``
+        poller); False once today's flow budget is used up (the admins are told once)."""
+        day = self.budget.day(self.now())
+        if calls:
+            self.asks.add_api_calls(day, calls)
+        if self.budget.exhausted(day):
+            self.budget_used_up(day)
+            return False
+        return True
+
     def budget_used_up(self, day: str) -> None:
         if self.asks.mark_budget_told(day):
             notices.send_admins(self.slack, notices.budget_used_up(self.budget.allowance()))
