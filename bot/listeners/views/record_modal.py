@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -37,7 +37,7 @@ from bot.blocks.record_modal import (
     record_form_view,
     view_values,
 )
-from bot.blocks.record_result import done_text, record_summary, result_message
+from bot.blocks.record_result import done_text, record_summary, result_message, where_to_check
 from bot.blocks.text import with_permalink
 from bot.duplicate_check import (
     Duplicates,
@@ -48,9 +48,17 @@ from bot.duplicate_check import (
 from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
 from bot.listeners.slack_calls import show_in_view, update_view
-from bot.modal_submit import Submission, SubmitOutcome, ack_outcome, submit
+from bot.modal_submit import (
+    Submission,
+    SubmitOutcome,
+    ack_outcome,
+    refuses_forged_metadata,
+    submit,
+    unknown_text,
+)
 from bot.notify import tell_user
 from bot.services import Services, SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata, seal, unseal
 
 SEED_INPUTS: dict[str, str] = {
     BlockId.NAME: "name",
@@ -71,17 +79,22 @@ class RecordMeta(BaseModel):
     )  # block_id -> value_hash of the value shown
     converted: bool | None = None
     permalink: str | None = None  # create from a message: added to the description
+    offered: list[str] = Field(default_factory=list)  # create: the field blocks it shows
     # create: how many times the duplicates were shown (part of the submission's key), and
     # the values they were shown for when every rule allows saving ("Create anyway").
     attempt: int = 0
     allow_save_for: str | None = None
 
     def dumps(self) -> str:
-        return self.model_dump_json(exclude_defaults=True)
+        return seal(self.model_dump(mode="json", exclude_defaults=True))
 
     @classmethod
     def loads(cls, text: str | None) -> RecordMeta:
-        return cls.model_validate_json(text or "{}")
+        """Raises ForgedMetadata unless sfbot wrote ``text``."""
+        try:
+            return cls.model_validate(unseal(text))
+        except ValidationError as exc:
+            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 def value_hash(value: str | None) -> str:
@@ -120,7 +133,8 @@ def create_form_view(
             shown = {**initial_values(fields, defaults), **values}
         except ActionError as exc:
             object_name, error = None, error_of(exc)
-    meta = meta.model_copy(update={"object": object_name})
+    offered = [f.block_id for f in fields if field_from_block_id(f.block_id)]
+    meta = meta.model_copy(update={"object": object_name, "offered": offered})
     note = ":link: The message's link is added to the description." if meta.permalink else None
     top, submit = [], None
     if duplicates is not None and object_name:
@@ -298,21 +312,41 @@ def submit_record(
                 if isinstance(result, View)
                 else result.model_dump(mode="json")
             ),
+            unknown_view=lambda message: message_view(
+                title, unknown_text(message, unknown_check(services, spec, meta, view))
+            ),
         ),
     )
 
 
+def unknown_check(
+    services: Services, spec: ObjectSpec, meta: RecordMeta, view: dict[str, Any]
+) -> str:
+    """Where to check a create or update whose outcome is unknown (links need the instance)."""
+    try:
+        instance: str | None = services.actions.instance_url()
+    except ActionError:
+        instance = None
+    name = " ".join((view_values(view).get(BlockId.NAME) or "").split())
+    return where_to_check(spec, instance, meta.record_id, name)
+
+
 # --------------------------------------------------------------------------- create: submit
-def create_input(spec: ObjectSpec, values: Values) -> CreateRecordInput:
+def create_input(spec: ObjectSpec, values: Values, offered: list[str]) -> CreateRecordInput:
+    """The create action's input from the modal's values: only the field inputs the modal
+    offered (``offered``, from the signed metadata): a block added on the way is ignored."""
     raw: dict[str, Any] = {"object": spec.key, "name": values.get(BlockId.NAME) or ""}
     for block, name in SEED_INPUTS.items():
         if block != BlockId.NAME and clean(values.get(block)):
             raw[name] = values[block]
-    fields = {api: clean(v) for b, v in values.items() if (api := field_from_block_id(b))}
+    fields = {
+        api: clean(v) for b, v in values.items() if b in offered and (api := field_from_block_id(b))
+    }
     raw["fields"] = {api: v for api, v in fields.items() if v is not None}
     return CreateRecordInput.parse(raw)
 
 
+@refuses_forged_metadata
 def on_create_submit(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
@@ -342,7 +376,7 @@ def on_create_submit(
         return create_form_view(services, meta, spec.key, shown, error)
 
     try:
-        inp = create_input(spec, values)
+        inp = create_input(spec, values, meta.offered)
     except ActionError as exc:
         answer_now(ack, exc, spec, view, form)
         return
