@@ -43,6 +43,8 @@ SLACK_MESSAGE = "slack_message"
 REACTION = "reaction"
 SHORTCUT = "shortcut"
 SCHEDULE = "schedule"
+SALESFORCE_RECORD = "salesforce_record"
+WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,12 @@ from typing import Any
 
 import click
 
+from actions.context import ActionContext
 from actions.errors import InvalidInput
 from actions.flows.apply import ChannelDirectory, apply_files, check_owner
 from actions.flows.dry_run import dry_run, event_from_json
 from actions.flows.loader import FlowFileError, parse_file
+from actions.flows.record_check import record_trigger_check
 from actions.flows.schema import flow_schema
 from actions.flows.views import flow_summary, run_dict
 from bot.cli.common import action_context, handle_errors, load_settings, print_json
@@ -95,13 +97,32 @@ def apply_cmd(files: tuple[str, ...], owner: str | None) -> None:
             problems.append(f"{name}: cannot read the file: {exc}")
     db, store, _runs = open_stores()
     try:
-        result = apply_files(texts, store, _LazyDirectory(), owner)
+        contexts = _LazyContext()
+        check = record_trigger_check(contexts.get)
+        result = apply_files(texts, store, _LazyDirectory(), owner, check_trigger=check)
     finally:
+        contexts.close()
         db.dispose()
     problems += result.problems
     if problems:
         invalid_files(problems, result.applied)
     print_json({"applied": result.applied})
+
+
+class _LazyContext:
+    """Salesforce is only asked when a file has a salesforce_record trigger."""
+
+    def __init__(self) -> None:
+        self._ctx: ActionContext | None = None
+
+    def get(self) -> ActionContext:
+        if self._ctx is None:
+            self._ctx = action_context()
+        return self._ctx
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
 
 
 class _LazyDirectory:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
@@ -62,8 +64,9 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
     app = create_app(settings, client=client, services=services)
     assert services.scheduler is not None
     services.scheduler.start()
-    # Flow schedules, ask timeouts and runs whose process died (see actions.flows.scheduler).
-    FlowScheduler(services.flows).start()
+    # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll
+    # (see actions.flows.scheduler).
+    FlowScheduler(services.flows, poller=record_poller(services.flows)).start()
     if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
@@ -71,6 +74,14 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         logger.info("starting in Socket Mode")
+        if port is not None or "PORT" in settings.model_fields_set:
+            # health and flow webhooks stay reachable (the README: expose only those paths)
+            threading.Thread(
+                target=serve_http,
+                args=(None, services, host or settings.host, port or settings.port, 4),
+                name="sfbot-http",
+                daemon=True,
+            ).start()
         try:
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         except SlackApiError as exc:
