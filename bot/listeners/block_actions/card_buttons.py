@@ -84,7 +84,8 @@ def delete_outcome(services: Services, origin: SlackOrigin, record_id: str) -> t
     except ActionError as exc:
         raise RetryableRefusal(user_message(exc)) from exc
     deleted = f":wastebasket: Deleted the {label} `{record_id}`. It is in Salesforce's recycle bin."
-    return deleted, gone
+    note = services.audit_note()
+    return (f"{deleted}\n{note}" if note else deleted), gone
 
 
 def on_delete(

@@ -29,7 +29,7 @@ from bot.blocks.record_modal import (
 from bot.blocks.record_result import record_summary
 from bot.ids import BlockId, CallbackId, field_from_block_id
 from bot.listeners.slack_calls import show_in_view, update_view
-from bot.listeners.views.record_modal import (
+from bot.listeners.views.record_submit import (
     SEED_INPUTS,
     RecordMeta,
     answer_now,
