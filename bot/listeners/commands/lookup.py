@@ -8,6 +8,7 @@ from actions.errors import InvalidInput
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
 from actions.objects import OBJECTS, normalize_id
 from bot.blocks.cards import lookup_results
+from bot.blocks.text import escape_mrkdwn
 from bot.listeners.commands.registry import CommandRequest, Subcommand
 from bot.reply_fallback import reply_privately
 
@@ -69,7 +70,7 @@ def handle_lookup(req: CommandRequest) -> None:
         req.client,
         user_id=req.user_id,
         channel_id=req.channel_id,
-        text=f"{result.count} Salesforce record(s) match {req.args}",
+        text=f"{result.count} Salesforce record(s) match {escape_mrkdwn(req.args)}",
         blocks=lookup_results(req.args, result.records, result.count),
     )
 
