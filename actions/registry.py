@@ -6,14 +6,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from actions.base import ActionInput
 from actions.context import ActionContext
 from actions.convert_lead import ConvertLeadInput, ConvertLeadOutput, convert_lead
 from actions.create_record import CreateRecordInput, CreateRecordOutput, create_record
 from actions.delete_record import DeleteRecordInput, DeleteRecordOutput, delete_record
 from actions.errors import InvalidInput
+from actions.find_duplicates import FindDuplicatesInput, FindDuplicatesOutput, find_duplicates
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
+from actions.merge_records import MergeRecordsInput, MergeRecordsOutput, merge_records
 from actions.update_record import UpdateRecordInput, UpdateRecordOutput, update_record
 
 
@@ -21,7 +24,7 @@ from actions.update_record import UpdateRecordInput, UpdateRecordOutput, update_
 class Action:
     name: str
     description: str
-    input_model: type[BaseModel]
+    input_model: type[ActionInput]
     output_model: type[BaseModel]
     run: Callable[[ActionContext, Any], BaseModel]
 
@@ -72,25 +75,22 @@ ACTIONS: dict[str, Action] = {
             ConvertLeadOutput,
             convert_lead,
         ),
+        Action(
+            "find_duplicates",
+            "Find the records the org's duplicate rules match (leads, contacts, accounts).",
+            FindDuplicatesInput,
+            FindDuplicatesOutput,
+            find_duplicates,
+        ),
+        Action(
+            "merge_records",
+            "Merge one or two leads, contacts, accounts or cases into a master record.",
+            MergeRecordsInput,
+            MergeRecordsOutput,
+            merge_records,
+        ),
     )
 }
-
-
-def invalid_input_from(exc: ValidationError) -> InvalidInput:
-    """Pydantic's errors as one InvalidInput naming every bad field."""
-    fields, messages = [], []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "input"
-        fields.append(loc)
-        messages.append(f"{loc}: {err['msg']}" if err["loc"] else err["msg"])
-    return InvalidInput("; ".join(messages), code="INVALID_INPUT", fields=fields)
-
-
-def parse_input(action: Action, raw: Mapping[str, Any]) -> BaseModel:
-    try:
-        return action.input_model.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
 
 
 def get_action(name: str) -> Action:
@@ -107,4 +107,27 @@ def get_action(name: str) -> Action:
 def run_action(ctx: ActionContext, name: str, raw: Mapping[str, Any]) -> BaseModel:
     """Validate ``raw`` against the action's input model and run it."""
     action = get_action(name)
-    return action.run(ctx, parse_input(action, raw))
+    return action.run(ctx, action.input_model.parse(raw))
+
+
+ID_KEYS = (
+    "id",
+    "object_id",
+    "record_id",
+    "lead_id",
+    "account_id",
+    "contact_id",
+    "opportunity_id",
+    "task_id",
+    "master_id",
+)
+ID_LIST_KEYS = ("duplicate_ids", "merged_ids", "updated_related_ids")
+
+
+def record_ids(model: BaseModel) -> list[str]:
+    """The record ids an action's input or output names (never free text), for the audit log."""
+    data = model.model_dump()
+    ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
+    ids += [str(i) for k in ID_LIST_KEYS for i in data.get(k) or []]
+    ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
+    return ids

@@ -1,4 +1,6 @@
-"""HTTP mode: Bolt's WSGI adapter served by waitress, plus ``GET /healthz``."""
+"""HTTP mode: Bolt's WSGI adapter served by waitress, plus ``GET /healthz`` and the flows'
+webhooks (``POST /flows/NAME/webhook``). In Socket Mode with ``PORT`` set, the same server runs
+without ``/slack/events`` (``app=None``): health and webhooks only."""
 
 from __future__ import annotations
 
@@ -12,7 +14,9 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from actions.connect import connection_status
+from bot.request_guard import MAX_BODY_BYTES, RequestGuard
 from bot.services import Services
+from bot.webhook_http import serve_webhook, webhook_name
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +24,14 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
-    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+def make_wsgi_app(app: App | None, services: Services) -> Callable[..., Iterable[bytes]]:
+    signing_secret = services.settings.slack_signing_secret
+    assert signing_secret is not None, "create_app refuses to build without a signing secret"
+    slack_handler = (
+        RequestGuard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret.get_secret_value())
+        if app is not None
+        else None
+    )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -38,13 +48,28 @@ def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return slack_handler(environ, start_response)
+        path = str(environ.get("PATH_INFO") or "")
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST" and slack_handler:
+            return slack_handler(environ, start_response)
+        flow_name = webhook_name(path)
+        if flow_name is not None:
+            engine = getattr(services, "flows", None)
+            return serve_webhook(engine, flow_name, environ, start_response)
+        return _not_found(start_response)
 
     return wsgi
 
 
-def serve_http(app: App, services: Services, host: str, port: int, threads: int) -> None:
-    logger.info("sfbot listening on http://%s:%d%s", host, port, EVENTS_PATH)
+def _not_found(start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+    return [b"Not Found"]
+
+
+def serve_http(app: App | None, services: Services, host: str, port: int, threads: int) -> None:
+    if app is None:
+        logger.info("sfbot serving %s and flow webhooks on http://%s:%d", HEALTH_PATH, host, port)
+    else:
+        logger.info("sfbot listening on http://%s:%d%s", host, port, EVENTS_PATH)
     waitress.serve(
         make_wsgi_app(app, services),
         host=host,
@@ -52,4 +77,5 @@ def serve_http(app: App, services: Services, host: str, port: int, threads: int)
         threads=threads,
         ident="sfbot",
         clear_untrusted_proxy_headers=True,
+        max_request_body_size=MAX_BODY_BYTES,  # 413 before the body is buffered
     )

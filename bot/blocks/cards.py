@@ -62,8 +62,13 @@ def delete_confirm(record: RecordSummary) -> ConfirmObject:
     )
 
 
+# Objects whose duplicates Salesforce's duplicate rules find (and merge() merges).
+MERGE_FROM_CARD = ("lead", "contact", "account")
+
+
 def card_buttons(record: RecordSummary) -> list[ButtonElement]:
-    """Update for every record; Convert for open leads; Delete for leads and cases."""
+    """Update for every record; Convert for open leads; Merge… for leads, contacts and
+    accounts; Delete for leads and cases."""
     buttons = [
         ButtonElement(
             text="Open in Salesforce",
@@ -78,6 +83,11 @@ def card_buttons(record: RecordSummary) -> list[ButtonElement]:
             ButtonElement(
                 text="Convert", action_id=ActionId.CONVERT_LEAD, value=record.id, style="primary"
             )
+        )
+    if record.object in MERGE_FROM_CARD and not record.is_converted:
+        # The modal finds the duplicates Salesforce's rules match (no call for the card).
+        buttons.append(
+            ButtonElement(text="Merge…", action_id=ActionId.MERGE_RECORDS, value=record.id)
         )
     if OBJECTS[record.object].deletable:
         buttons.append(

@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 from actions.metadata import FieldInfo, ObjectDescribe
 from actions.objects import OBJECTS, ObjectSpec
 from bot.blocks.text import PLAIN_TEXT_MAX, SECTION_TEXT_MAX, TITLE_MAX, escape_mrkdwn, truncate
+from bot.blocks.view_state import ViewState
 from bot.ids import ActionId, BlockId, CallbackId, field_block_id, field_from_block_id
 
 FieldKind = Literal["text", "multiline", "select", "date"]
@@ -71,6 +72,8 @@ class RecordForm:
     picker: bool = False
     note: str | None = None  # e.g. "Loading the lead fields…"
     error: str | None = None  # mrkdwn, shown at the top
+    top: list[Block] = field(default_factory=list)  # e.g. the duplicates a rule found
+    submit: str | None = None  # the submit button's label when not Create/Save
 
 
 def common_fields() -> tuple[FormField, ...]:
@@ -234,6 +237,7 @@ def record_form_view(form: RecordForm) -> View:
                 text=MarkdownTextObject(text=truncate(form.error, SECTION_TEXT_MAX)),
             )
         )
+    blocks.extend(form.top)
     if form.picker:
         blocks.append(object_picker(form.object))
     blocks.extend(field_block(f, form.values.get(f.block_id)) for f in form.fields)
@@ -244,7 +248,7 @@ def record_form_view(form: RecordForm) -> View:
         type="modal",
         callback_id=form.callback_id,
         title=form_title(form.callback_id, form.object),
-        submit="Save" if update else "Create",
+        submit=form.submit or ("Save" if update else "Create"),
         close="Cancel",
         private_metadata=form.metadata,
         blocks=blocks,
@@ -281,14 +285,15 @@ def _element_value(element: dict[str, Any], entry: dict[str, Any] | None) -> str
 
 def view_values(view: dict[str, Any]) -> Values:
     """block_id -> value of every input of a view payload (``view.state`` over initials)."""
-    state = (view.get("state") or {}).get("values") or {}
+    state = ViewState(view)
     values: Values = {}
     for block in view.get("blocks") or []:
         element = block.get("element") if block.get("type") == "input" else None
         if not isinstance(element, dict):
             continue
-        entry = (state.get(block.get("block_id")) or {}).get(element.get("action_id"))
-        values[block["block_id"]] = _element_value(element, entry)
+        block_id, action_id = block["block_id"], element.get("action_id", "")
+        entry = state.entry(block_id, action_id) if state.has_entry(block_id, action_id) else None
+        values[block_id] = _element_value(element, entry)
     return values
 
 

@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import click
-from pydantic import BaseModel
 
 from actions.errors import ActionError, InvalidInput
-from actions.registry import ACTIONS, get_action, parse_input
+from actions.registry import ACTIONS, get_action, record_ids
 from bot.cli.common import action_context, handle_errors, print_json
 from storage.audit_store import AuditEntry, AuditStore
 
@@ -45,7 +44,7 @@ def run_action_cmd(name: str, raw_input: str) -> None:
         raise InvalidInput(f"--input is not JSON: {exc.msg}", code="INVALID_JSON") from exc
     if not isinstance(raw, dict):
         raise InvalidInput("--input must be a JSON object", code="INVALID_JSON")
-    inp = parse_input(action, raw)
+    inp = action.input_model.parse(raw)
     ctx = action_context()
     audit = AuditStore(ctx.db)
     obj = getattr(inp, "object", None)
@@ -68,14 +67,3 @@ def run_action_cmd(name: str, raw_input: str) -> None:
     ids = list(dict.fromkeys(record_ids(inp) + record_ids(out)))
     audit.record(AuditEntry(action=name, outcome="ok", source="cli", object=obj, record_ids=ids))
     print_json(out.model_dump(mode="json"))
-
-
-ID_KEYS = ("id", "object_id", "lead_id", "account_id", "contact_id", "opportunity_id")
-
-
-def record_ids(model: BaseModel) -> list[str]:
-    """The record ids an action's input or output names (never free text)."""
-    data = model.model_dump()
-    ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
-    ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
-    return ids

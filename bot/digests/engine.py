@@ -26,7 +26,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from actions.context import ActionContext
-from actions.digest_kinds import KINDS, build_query, fetch_rows, to_items
+from actions.digest_kinds import KINDS, build_query, fetch_kind_rows, to_items
 from actions.errors import ActionError, InvalidInput
 from bot.blocks.digest import digest_blocks, digest_fallback_text
 from bot.digests.batch import (
@@ -278,7 +278,8 @@ class DigestEngine:
             window = window_for(digest, run.scheduled_for, previous)
             soql = build_query(digest.kind, digest.params, window)
             rows = self.queries.rows(
-                (soql, run.scheduled_for), lambda: fetch_rows(self.actions, soql)
+                (soql, run.scheduled_for),
+                lambda: fetch_kind_rows(self.actions, digest.kind, soql),
             )
             items = to_items(self.actions, digest.kind, digest.params, rows)
         except InvalidInput as exc:
@@ -358,7 +359,8 @@ class DigestEngine:
         now = self.clock.now()
         window = window_for(digest, now, self.store.last_posted_many([digest.id]).get(digest.id))
         soql = build_query(digest.kind, digest.params, window)
-        items = to_items(self.actions, digest.kind, digest.params, fetch_rows(self.actions, soql))
+        rows = fetch_kind_rows(self.actions, digest.kind, soql)
+        items = to_items(self.actions, digest.kind, digest.params, rows)
         blocks = digest_blocks(
             name=digest.name,
             kind_label=KINDS[digest.kind].label,

@@ -78,21 +78,30 @@ def _obj(
     return ObjectDef(name, label, plural, prefix, {f.name.lower(): f for f in fields}, **kw)
 
 
+# Picklist values have an API name (what the API reads and writes: record fields, convertLead's
+# convertedStatus) and a label (what people see), and an admin may rename the label only.
+# LeadStatus/TaskStatus records carry both (Object Reference, "LeadStatus": "ApiName: Uniquely
+# identifies a picklist value so it can be retrieved without using an id or primary label";
+# "MasterLabel: Label for this lead status value"). The seed org renamed its converted lead
+# status and its closing task status, so a client that sends a label, or assumes "Completed",
+# fails here as it would in such an org.
 # TaskStatus (Object Reference: "TaskStatus": MasterLabel, ApiName, IsClosed, IsDefault,
 # SortOrder): the Task Status picklist values and which of them close a task.
 TASK_STATUSES = (
-    ("Not Started", False),
-    ("In Progress", False),
-    ("Completed", True),
-    ("Waiting on someone else", False),
-    ("Deferred", False),
+    # (ApiName, MasterLabel, IsClosed)
+    ("Not Started", "Not Started", False),
+    ("In Progress", "In Progress", False),
+    ("Done", "Done - closed", True),
+    ("Waiting on someone else", "Waiting on someone else", False),
+    ("Deferred", "Deferred", False),
 )
 
 LEAD_STATUSES = (
-    "Open - Not Contacted",
-    "Working - Contacted",
-    "Closed - Converted",
-    "Closed - Not Converted",
+    # (ApiName, MasterLabel, IsConverted)
+    ("Open - Not Contacted", "Open - Not Contacted", False),
+    ("Working - Contacted", "Working - Contacted", False),
+    ("Converted", "Won - converted", True),
+    ("Closed - Not Converted", "Closed - Not Converted", False),
 )
 OPPORTUNITY_STAGES = (
     # (ApiName, DefaultProbability, IsClosed, IsWon)
@@ -121,6 +130,14 @@ _INDUSTRIES = (
 )
 
 
+def _master_record(obj: str) -> FieldDef:
+    """MasterRecordId: set on the records a merge() deleted, to the id of the record that was
+    kept (Object Reference: Lead, Contact, Account, Case "MasterRecordId")."""
+    return _ro(
+        "MasterRecordId", "reference", "Master Record ID", ref=(obj,), rel="MasterRecord", length=18
+    )
+
+
 def _person_name() -> FieldDef:
     return _ro("Name", "string", "Full Name", length=121, name_field=True, nillable=False)
 
@@ -143,7 +160,8 @@ def build_catalog() -> dict[str, ObjectDef]:
                 "Status",
                 "picklist",
                 "Lead Status",
-                picklist=LEAD_STATUSES,
+                picklist=tuple(s[0] for s in LEAD_STATUSES),
+                picklist_labels={s[0]: s[1] for s in LEAD_STATUSES},
                 nillable=False,
                 defaulted=True,
                 default="Open - Not Contacted",
@@ -154,6 +172,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             _f("Rating", "picklist", "Rating", picklist=("Hot", "Warm", "Cold")),
             _f("Description", "textarea", "Description"),
             _owner(),
+            _master_record("Lead"),
             _ro("IsConverted", "boolean", "Converted", default=False),
             _ro("ConvertedDate", "date", "Converted Date"),
             _ro(
@@ -200,6 +219,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             _f("LeadSource", "picklist", "Lead Source", picklist=_SOURCES),
             _f("Description", "textarea", "Contact Description"),
             _owner(),
+            _master_record("Contact"),
         ],
         name_fields=("Name", "FirstName", "LastName"),
     )
@@ -229,6 +249,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             ),
             _f("Description", "textarea", "Account Description"),
             _owner(),
+            _master_record("Account"),
         ],
     )
     opportunity = _obj(
@@ -301,6 +322,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             _f("AccountId", "reference", "Account ID", ref=("Account",), rel="Account", length=18),
             _ro("IsClosed", "boolean", "Closed", default=False),
             _owner(),
+            _master_record("Case"),
         ],
         name_fields=("CaseNumber",),
     )
@@ -344,6 +366,7 @@ def build_catalog() -> dict[str, ObjectDef]:
                 "picklist",
                 "Status",
                 picklist=tuple(s[0] for s in TASK_STATUSES),
+                picklist_labels={s[0]: s[1] for s in TASK_STATUSES},
                 nillable=False,
                 defaulted=True,
                 default="Not Started",

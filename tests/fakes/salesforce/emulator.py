@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import server, soap, tls
 from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES, build_catalog
+from .duplicates import SEEDED_RULES, rule_header
 from .errors import OAuthError, SFError, invalid_session, not_found
 from .identity import identity
 from .ids import IdFactory, to18
@@ -116,24 +117,24 @@ class SalesforceEmulator:
                 strict=False,
             )
             self.username = "integration@sfbot-emulator.example"
-            for i, label in enumerate(LEAD_STATUSES, start=1):
+            for i, (api_name, label, converted) in enumerate(LEAD_STATUSES, start=1):
                 self.store.create(
                     self.store.catalog["leadstatus"],
                     {
                         "MasterLabel": label,
-                        "ApiName": label,
+                        "ApiName": api_name,
                         "SortOrder": i,
                         "IsDefault": i == 1,
-                        "IsConverted": label == "Closed - Converted",
+                        "IsConverted": converted,
                     },
                     strict=False,
                 )
-            for i, (label, closed) in enumerate(TASK_STATUSES, start=1):
+            for i, (api_name, label, closed) in enumerate(TASK_STATUSES, start=1):
                 self.store.create(
                     self.store.catalog["taskstatus"],
                     {
                         "MasterLabel": label,
-                        "ApiName": label,
+                        "ApiName": api_name,
                         "SortOrder": i,
                         "IsDefault": i == 1,
                         "IsClosed": closed,
@@ -234,6 +235,14 @@ class SalesforceEmulator:
                 raise ValueError(f"unknown field {sobject}.{field}")
             self.store.dup_rules.append((obj.name, fd.name))
 
+    def activate_duplicate_rules(self, *names: str) -> None:
+        """Activate seeded duplicate rules (duplicates.SEEDED_RULES); none is active at first."""
+        with self._lock:
+            for name in names:
+                rule = SEEDED_RULES[name]
+                if rule not in self.store.active_rules:
+                    self.store.active_rules.append(rule)
+
     def count_api_call(self) -> bool:
         used, limit = self.api_usage
         if used >= limit:
@@ -333,10 +342,13 @@ class SalesforceEmulator:
             err = SFError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             return _json(403, err.body(), [self._limit_header()])
         parts = [unquote(p) for p in rest.split("/") if p]
+        self.store.rule_header = rule_header(_header(req, "Sforce-Duplicate-Rule-Header"))
         try:
             status, body = self.rest.handle(req.method, version, parts, _form(req.query), req.body)
         except SFError as err:
             return _json(err.status, err.body(), [self._limit_header()])
+        finally:
+            self.store.rule_header = {}
         if status == 204 or body is None:
             return server.Response(status, b"", [self._limit_header()])
         return _json(status, body, [self._limit_header()])

@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .catalog import OPPORTUNITY_STAGES
+from .catalog import OPPORTUNITY_STAGES, TASK_STATUSES
+from .duplicates import DuplicateRule, check_rules, duplicates_error
 from .errors import SFError
 from .ids import IdFactory, to18
 from .schema import NUMBER_TYPES, FieldDef, ObjectDef
@@ -31,11 +32,15 @@ _DATETIME_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 _STAGES = {s[0]: s for s in OPPORTUNITY_STAGES}
+_CLOSED_TASK_STATUSES = {api_name for api_name, _, closed in TASK_STATUSES if closed}
 
 
 def utcnow() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=(now.microsecond // 1000) * 1000)
+    """Now, to the second: Salesforce keeps audit datetimes (CreatedDate, SystemModstamp) to
+    the second, the API shows them as ``...T12:00:05.000+0000``, and SOQL compares datetimes
+    ignoring milliseconds, so several records changed in one second tie on SystemModstamp
+    (https://salesforce.stackexchange.com/questions/234824)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def parse_datetime(text: str) -> dt.datetime | None:
@@ -142,6 +147,9 @@ class Store:
         self.records: dict[str, dict] = {}
         self.order: dict[str, list[str]] = {name: [] for name in catalog}
         self.dup_rules: list[tuple[str, str]] = []
+        self.active_rules: list[DuplicateRule] = []  # duplicates.SEEDED_RULES activated
+        # The request's Sforce-Duplicate-Rule-Header (allowSave, includeRecordDetails).
+        self.rule_header: dict[str, bool] = {}
         self.case_seq = 1000
         self.current_user = ""
         self.version = "62.0"
@@ -207,7 +215,14 @@ class Store:
         self.order[obj.name.lower()].append(rec["Id"])
         return rec["Id"]
 
-    def update(self, obj: ObjectDef, rec: dict, data: dict, strict: bool = True) -> None:
+    def update(
+        self,
+        obj: ObjectDef,
+        rec: dict,
+        data: dict,
+        strict: bool = True,
+        check_duplicates: bool = True,
+    ) -> None:
         if obj.name == "Lead" and rec.get("IsConverted") and strict:
             raise SFError(
                 400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", []
@@ -217,7 +232,8 @@ class Store:
         self._derive(obj, merged, values)
         if strict:
             self._check_required(obj, merged)
-            self._check_duplicates(obj, merged, values)
+            if check_duplicates:
+                self._check_duplicates(obj, merged, values)
         now = utcnow()
         merged.update(LastModifiedDate=now, SystemModstamp=now, LastModifiedById=self.current_user)
         rec.update(merged)
@@ -346,6 +362,7 @@ class Store:
             ]
             if matches:
                 raise duplicates_error(obj.name, field_name, matches, self.version)
+        check_rules(self, obj.name, rec)
 
     def _derive(self, obj: ObjectDef, rec: dict, changed: dict) -> None:
         if obj.name in {"Lead", "Contact", "User"}:
@@ -360,40 +377,9 @@ class Store:
         if obj.name == "Case":
             rec["IsClosed"] = rec.get("Status") == "Closed"
         if obj.name == "Task":
-            rec["IsClosed"] = rec.get("Status") == "Completed"
+            rec["IsClosed"] = rec.get("Status") in _CLOSED_TASK_STATUSES
 
 
 def attributes(rec: dict, version: str) -> dict:
     t = rec["_type"]
     return {"type": t, "url": f"/services/data/v{version}/sobjects/{t}/{rec['Id']}"}
-
-
-def duplicates_error(obj_name: str, field_name: str, matches: list[dict], version: str) -> SFError:
-    message = "Use one of these records?"
-    match_records = [
-        {
-            "additionalInformation": [],
-            "fieldDiffs": [],
-            "matchConfidence": 100.0,
-            "record": {"attributes": attributes(m, version), "Id": m["Id"]},
-        }
-        for m in matches
-    ]
-    result = {
-        "allowSave": False,
-        "duplicateRule": f"Emulator_{obj_name}_{field_name}_Rule",
-        "duplicateRuleEntityType": obj_name,
-        "errorMessage": message,
-        "matchResults": [
-            {
-                "entityType": obj_name,
-                "errorMessage": None,
-                "matchEngine": "ExactMatchEngine",
-                "matchRecords": match_records,
-                "rule": f"Emulator_{obj_name}_{field_name}_Match",
-                "size": len(match_records),
-                "success": True,
-            }
-        ],
-    }
-    return SFError(400, "DUPLICATES_DETECTED", message, [], extra={"duplicateResult": result})
