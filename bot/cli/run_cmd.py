@@ -14,6 +14,7 @@ from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
+from bot.pools import start_all_threads
 from bot.server import serve_http
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,13 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
     services = build_services(settings, client, schedule_digests=True)
     services.actions.db.ensure_schema()
     app = create_app(settings, client=client, services=services)
+    for pool in (
+        app.listener_runner.listener_executor,
+        services.background,
+        services.submissions,
+        services.searches,
+    ):
+        start_all_threads(pool)
     assert services.scheduler is not None
     services.scheduler.start()
     # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll
