@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from slack_sdk.webhook import WebhookClient
 
 from actions.context import ActionContext
 from actions.flows.engine import FlowEngine
+from actions.pools import TrackedPool
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
@@ -35,6 +35,7 @@ from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
 from bot.request_guard import signature_problem
 from bot.services import AdminPolicy, Services
+from bot.signed_metadata import install_key
 from bot.slack_urls import is_slack_response_url, slack_reply_hosts
 from storage.audit_store import AuditStore, IdempotencyStore
 from storage.digest_store import DigestStore
@@ -72,13 +73,9 @@ def build_services(
         audit=AuditStore(ctx.db),
         idempotency=IdempotencyStore(ctx.db),
         admins=AdminPolicy(list(settings.admins)),
-        submissions=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
-        ),
-        background=ThreadPoolExecutor(
-            max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
-        ),
-        searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
+        submissions=TrackedPool("submit", settings.listener_threads),
+        background=TrackedPool("work", settings.listener_threads * 2),
+        searches=TrackedPool("search", 4),
         digests=DigestEngine(
             DigestStore(ctx.db),
             ctx,
@@ -103,6 +100,7 @@ def create_app(
     if missing:
         raise ValueError(f"missing configuration: {', '.join(missing)}")
     assert settings.slack_signing_secret is not None
+    install_key(settings.slack_signing_secret.get_secret_value())  # private_metadata's HMAC
     client = client or make_client(settings)
     app = App(
         client=client,
@@ -110,9 +108,7 @@ def create_app(
         token_verification_enabled=False,
         request_verification_enabled=True,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="sfbot-listener"
-        ),
+        listener_executor=TrackedPool("listener", settings.listener_threads),
     )
     app.use(services_middleware(services or build_services(settings, client)))
     register_all(app)
