@@ -4,6 +4,7 @@ button and the two shortcuts, against the real app, the Salesforce emulator and 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
@@ -362,6 +363,36 @@ def test_slow_salesforce_gets_an_ack_in_time_and_the_result_later(driver, slack,
     account = new_id(sf, "Account", before)
     card_for(slack, account, n)
     slack.assert_no_invalid_calls()
+
+
+def wait_for_log(sfbot, text: str, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in sfbot.log():
+        assert time.monotonic() < deadline, f"{text!r} never reached sfbot's log"
+        time.sleep(0.05)
+
+
+def test_user_closed_the_working_modal_the_card_still_reaches_them(driver, slack, sf, sfbot):
+    open_create(driver, slack, "create account")  # the describe is cached now
+    view = open_create(driver, slack, "create account")
+    name, n, before = unique("Closed Modal Ltd "), len(slack.calls), ids_of(sf, "Account")
+    sf.delay = 2.0
+    try:
+        r = driver.view_submission(view, create_values("account", **{NAME: name}), user_id=AGENT)
+        assert r.ack_in_time and "Creating" in json.dumps(r.json()["view"])
+        driver.view_closed(view, user_id=AGENT)  # the user closes "Creating..." at once
+        late = slack.wait_for(
+            "views.update", lambda c: c["args"].get("view_id") == view["id"], after=n, timeout=15
+        )
+    finally:
+        sf.delay = 0.0
+    # Slack answers not_found for a closed modal; sfbot logs it and the record card (sent by
+    # the work itself) is how the user learns the outcome.
+    assert late["response"] == {"ok": False, "error": "not_found"}
+    account = new_id(sf, "Account", before)
+    assert sf.get(account)["Name"] == name
+    card_for(slack, account, n)
+    wait_for_log(sfbot, "could not show the outcome of")
 
 
 def open_update(driver, slack, record_id: str, **where) -> dict:

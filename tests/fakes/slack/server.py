@@ -9,6 +9,10 @@ Wire facts used here (see also the per-method citations in ``webapi.py``):
   https://docs.slack.dev/apis/web-api#responses
 * Rate limiting answers HTTP 429 with a ``Retry-After`` header (seconds) and
   ``{"ok": false, "error": "ratelimited"}``: https://docs.slack.dev/apis/web-api/rate-limits
+* Calls the real Slack refuses because the app is wrong (unknown method, no/bad token, bad
+  JSON, missing scope, invalid arguments or blocks) are answered as Slack answers them AND
+  recorded in ``invalid_calls``; every end-to-end test fails when one was made
+  (tests/e2e/conftest.py). Scopes: ``scopes.py``.
 * Triggers expire in three seconds and may be used once: https://api.slack.com/docs/triggers
 * response_url: up to 5 uses within 30 minutes:
   https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
@@ -28,22 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import objects, responses, webapi
+from . import objects, responses, scopes, webapi
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
-
-
-class FakeClock:
-    """Manually advanced clock for ``FakeSlack(clock=...)`` (seconds since the epoch)."""
-
-    def __init__(self, start: float = 1_700_000_000.0):
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -70,6 +61,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
 
 
+STARTED: list[FakeSlack] = []  # every FakeSlack started in this process (tests/e2e/conftest.py)
+
+
 class FakeSlack:
     def __init__(
         self,
@@ -83,11 +77,14 @@ class FakeSlack:
         app_id: str = "A0FAKEAPP",
         bot_name: str = "sfbot",
         clock: Callable[[], float] | None = None,
+        bot_scopes: tuple[str, ...] | None = None,
     ):
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.team_name, self.team_domain = team_name, team_domain
         self.bot_id, self.app_id, self.bot_name = bot_id, app_id, bot_name
         self.clock = clock or time.time
+        # The bot token's scopes: by default exactly what manifest.yml asks users to grant.
+        self.scopes = tuple(bot_scopes) if bot_scopes is not None else scopes.manifest_bot_scopes()
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self.calls: list[dict] = []
@@ -120,6 +117,7 @@ class FakeSlack:
             target=httpd.serve_forever, args=(0.05,), name="fake-slack", daemon=True
         ).start()
         self._httpd = httpd
+        STARTED.append(self)
         return self
 
     def stop(self) -> None:
@@ -354,11 +352,11 @@ class FakeSlack:
         with self._cond:
             self.calls.append(call)
             if bad_body:
-                resp = {"ok": False, "error": "invalid_json"}
+                resp = self.invalid(call, "invalid_json", ["[ERROR] the JSON body is malformed"])
             elif not token:
-                resp = {"ok": False, "error": "not_authed"}
+                resp = self.invalid(call, "not_authed", ["[ERROR] no token was sent"])
             elif token != self.bot_token:
-                resp = {"ok": False, "error": "invalid_auth"}
+                resp = self.invalid(call, "invalid_auth", ["[ERROR] the token is not valid"])
             elif self._fail.get(method):
                 f = self._fail[method].pop(0)
                 status, resp = f["status"], {"ok": False, "error": f["error"]}
@@ -368,13 +366,27 @@ class FakeSlack:
                 status, resp = 429, {"ok": False, "error": "ratelimited"}
                 extra_headers["Retry-After"] = str(wait)
             elif method not in webapi.METHODS:
-                resp = {"ok": False, "error": "unknown_method", "req_method": method}
+                resp = self.invalid(
+                    call, "unknown_method", [f"[ERROR] unknown method {method}"], req_method=method
+                )
+            elif (refused := scopes.missing_scope(self, method, args)) is not None:
+                resp = self.invalid(
+                    call, "missing_scope", [f"[ERROR] the token lacks {refused['needed']}"]
+                )
+                resp.update(needed=refused["needed"], provided=refused["provided"])
             else:
-                resp = webapi.METHODS[method](self, args, call)
+                resp = self._handle(method, args, call)
             call["status"], call["response"] = status, resp
             self._cond.notify_all()
         payload = json.dumps(resp).encode("utf-8")
         return status, {"Content-Type": "application/json; charset=utf-8", **extra_headers}, payload
+
+    def _handle(self, method: str, args: dict, call: dict) -> dict:
+        try:
+            return webapi.METHODS[method](self, args, call)
+        except (TypeError, ValueError, AttributeError, KeyError) as exc:
+            # An argument of the wrong type or shape (e.g. limit="ten"): Slack refuses it.
+            return self.invalid(call, "invalid_arguments", [f"[ERROR] {exc!r}"])
 
     def _rate_wait(self, method: str, channel: str | None) -> int | None:
         now = self.clock()
