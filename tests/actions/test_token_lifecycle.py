@@ -23,13 +23,14 @@ def connect_flow(flow: str, ctx, emu) -> None:
     if flow == "jwt":
         private, public = rsa_key_pair()
         emu.add_connected_app("jwt-app", public_key_pem=public)
+        emu.experience_sites.add(emu.login_url)  # the aud sfbot sends for an unknown host
         connect_jwt(ctx, emu.login_url, "jwt-app", emu.username, private, "test")
     elif flow == "web":
-        emu.add_connected_app("web-app", redirect_uris=(REDIRECT,))
+        emu.add_connected_app("web-app", "web-secret", redirect_uris=(REDIRECT,))
         verifier, challenge = oauth.pkce_pair()
         url = oauth.authorize_url(emu.login_url, "web-app", REDIRECT, challenge, "st")
         code = authorize(emu, url)["code"]
-        connect_web(ctx, emu.login_url, "web-app", None, code, verifier, REDIRECT, "test")
+        connect_web(ctx, emu.login_url, "web-app", "web-secret", code, verifier, REDIRECT, "test")
     emu.reset_counters()
 
 
