@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
 
 Path = tuple[Any, ...]
+
+
+class FlowYamlLoader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 booleans: only true/false are booleans, so ``choices: [yes,
+    no]`` and ``on``/``off`` stay the words people wrote (YAML 1.1 turns them into booleans)."""
+
+
+FlowYamlLoader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+FlowYamlLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
 
 
 class YamlProblem(Exception):
@@ -18,7 +35,7 @@ class YamlProblem(Exception):
 
 def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
     """(data, {path: line}) for one YAML document; paths are tuples of keys and indices."""
-    loader = yaml.SafeLoader(text)
+    loader = FlowYamlLoader(text)
     try:
         node = loader.get_single_node()
         lines: dict[Path, int] = {}
@@ -34,7 +51,7 @@ def load_with_lines(text: str) -> tuple[Any, dict[Path, int]]:
         loader.dispose()
 
 
-def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
+def _build(loader: FlowYamlLoader, node: yaml.Node, path: Path, lines: dict[Path, int]) -> Any:
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # merge keys (<<)

@@ -181,7 +181,7 @@ def test_views_update_hash_and_external_id(fs, client):
 
 def test_bot_token_has_the_manifests_scopes_and_nothing_more(fs, client):
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
-    assert fs.scopes == tuple(manifest["oauth_config"]["scopes"]["bot"])
+    assert fs.scopes == set(manifest["oauth_config"]["scopes"]["bot"])
     fs.add_channel("D0DM", "dm-with-ada")  # an IM: history needs im:history, not granted
     with pytest.raises(SlackApiError) as e:
         client.conversations_history(channel="D0DM")
@@ -194,7 +194,7 @@ def test_bot_token_has_the_manifests_scopes_and_nothing_more(fs, client):
 
 def test_missing_scope_unknown_method_and_bad_arguments_are_recorded(clock):
     with FakeSlack(
-        bot_token=TOKEN, clock=clock, bot_scopes=("commands", "channels:history")
+        bot_token=TOKEN, clock=clock, granted_scopes=("commands", "channels:history")
     ) as fake:
         fake.add_channel("C1", "support")
         client = WebClient(token=TOKEN, base_url=fake.api_url)
@@ -203,7 +203,7 @@ def test_missing_scope_unknown_method_and_bad_arguments_are_recorded(clock):
         assert e.value.response["error"] == "missing_scope"
         assert (e.value.response["needed"], e.value.response["provided"]) == (
             "chat:write",
-            "commands,channels:history",
+            "channels:history,commands",
         )
         with pytest.raises(SlackApiError, match="unknown_method"):
             client.api_call("chat.postMesage")

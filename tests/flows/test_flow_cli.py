@@ -165,3 +165,22 @@ def test_schema_validates_a_good_file(cli):
     jsonschema.validate(yaml.safe_load(GOOD), schema)
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate({"name": "x", "trigger": {"nope": {}}, "steps": []}, schema)
+
+
+def test_test_needs_a_json_event_and_a_good_file(cli):
+    good = cli.file("good.yml", GOOD)
+    result = cli("test", good, "--event", "{not json")
+    assert result.returncode == 2
+    assert json.loads(result.stdout)["error"]["code"] == "INVALID_JSON"
+    bad = cli.file("bad.yml", "name: x\n")
+    result = cli("test", bad, "--event", "{}")
+    assert result.returncode == 2 and "bad.yml:" in result.stderr
+    result = cli("test", good, "--event", '{"text": "nothing to match"}')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout) == {
+        "flow": "support-notes",
+        "matched": False,
+        "status": "not_matched",
+        "error": None,
+        "steps": [],
+    }

@@ -9,10 +9,9 @@ Wire facts used here (see also the per-method citations in ``webapi.py``):
   https://docs.slack.dev/apis/web-api#responses
 * Rate limiting answers HTTP 429 with a ``Retry-After`` header (seconds) and
   ``{"ok": false, "error": "ratelimited"}``: https://docs.slack.dev/apis/web-api/rate-limits
-* Calls the real Slack refuses because the app is wrong (unknown method, no/bad token, bad
-  JSON, missing scope, invalid arguments or blocks) are answered as Slack answers them AND
-  recorded in ``invalid_calls``; every end-to-end test fails when one was made
-  (tests/e2e/conftest.py). Scopes: ``scopes.py``.
+* What Slack refuses because the app is wrong (unknown method, bad token or JSON, missing
+  scope, bad arguments or blocks) is answered as Slack does AND kept in ``invalid_calls``,
+  which fails any end-to-end test (tests/e2e/conftest.py).
 * Triggers expire in three seconds and may be used once: https://api.slack.com/docs/triggers
 * response_url: up to 5 uses within 30 minutes:
   https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
@@ -27,12 +26,13 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import objects, responses, scopes, webapi
+from .people import PeopleActions
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 
@@ -64,7 +64,7 @@ class _Handler(BaseHTTPRequestHandler):
 STARTED: list[FakeSlack] = []  # every FakeSlack started in this process (tests/e2e/conftest.py)
 
 
-class FakeSlack:
+class FakeSlack(PeopleActions):
     def __init__(
         self,
         bot_token: str = "xoxb-test",
@@ -77,14 +77,16 @@ class FakeSlack:
         app_id: str = "A0FAKEAPP",
         bot_name: str = "sfbot",
         clock: Callable[[], float] | None = None,
-        bot_scopes: tuple[str, ...] | None = None,
+        granted_scopes: Iterable[str] | None = None,
     ):
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.team_name, self.team_domain = team_name, team_domain
         self.bot_id, self.app_id, self.bot_name = bot_id, app_id, bot_name
         self.clock = clock or time.time
-        # The bot token's scopes: by default exactly what manifest.yml asks users to grant.
-        self.scopes = tuple(bot_scopes) if bot_scopes is not None else scopes.manifest_bot_scopes()
+        # the bot token's scopes: manifest.yml's unless given (see scopes.py)
+        self.scopes = frozenset(
+            scopes.manifest_scopes() if granted_scopes is None else granted_scopes
+        )
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self.calls: list[dict] = []
@@ -121,6 +123,8 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        if self.events is not None:
+            self.events.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -369,24 +373,19 @@ class FakeSlack:
                 resp = self.invalid(
                     call, "unknown_method", [f"[ERROR] unknown method {method}"], req_method=method
                 )
-            elif (refused := scopes.missing_scope(self, method, args)) is not None:
+            elif (refused := scopes.refuse(self, method, args)) is not None:
                 resp = self.invalid(
                     call, "missing_scope", [f"[ERROR] the token lacks {refused['needed']}"]
                 )
                 resp.update(needed=refused["needed"], provided=refused["provided"])
             else:
-                resp = self._handle(method, args, call)
+                resp = scopes.redact(self, method, webapi.call_method(self, method, args, call))
+                if method == "chat.postMessage" and resp.get("ok"):
+                    self.app_posted(resp["channel"], resp["message"])
             call["status"], call["response"] = status, resp
             self._cond.notify_all()
         payload = json.dumps(resp).encode("utf-8")
         return status, {"Content-Type": "application/json; charset=utf-8", **extra_headers}, payload
-
-    def _handle(self, method: str, args: dict, call: dict) -> dict:
-        try:
-            return webapi.METHODS[method](self, args, call)
-        except (TypeError, ValueError, AttributeError, KeyError) as exc:
-            # An argument of the wrong type or shape (e.g. limit="ten"): Slack refuses it.
-            return self.invalid(call, "invalid_arguments", [f"[ERROR] {exc!r}"])
 
     def _rate_wait(self, method: str, channel: str | None) -> int | None:
         now = self.clock()

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import blockkit
 from .util import public, truthy, with_block_ids
+from .webapi_reads import READ_METHODS, is_reply
 from .webapi_views import VIEW_METHODS
 
 MAX_TEXT = 40000  # chat.postMessage: text over 40,000 chars -> msg_too_long
@@ -134,7 +135,10 @@ def conversations_history(fs, args, call):
         hi = t <= latest if inclusive else t < latest
         return lo and hi
 
-    msgs = [m for m in reversed(fs.channel_messages.get(cid, [])) if in_range(m)]
+    # only top-level messages: thread replies are read with conversations.replies
+    msgs = [
+        m for m in reversed(fs.channel_messages.get(cid, [])) if in_range(m) and not is_reply(m)
+    ]
     start = int(args.get("cursor") or 0)
     limit = max(1, min(int(args.get("limit") or 100), 999))
     page = msgs[start : start + limit]
@@ -168,6 +172,10 @@ def chat_post_message(fs, args, call):
     if err:
         return err
     msg = _bot_message(fs, args, fs.next_ts())
+    if msg.get("thread_ts"):
+        parent = find_message(fs, cid, msg["thread_ts"])
+        if parent is not None and not is_reply(parent):
+            fs._count_reply(parent, fs.bot_user_id, msg["ts"])
     fs.channel_messages[cid].append(msg)
     return {"ok": True, "channel": cid, "ts": msg["ts"], "message": public(msg)}
 
@@ -243,7 +251,17 @@ METHODS = {
     "chat.update": chat_update,
     "chat.getPermalink": chat_get_permalink,
     **VIEW_METHODS,
+    **READ_METHODS,
 }
+
+
+def call_method(fs, method: str, args: dict, call: dict) -> dict:
+    """Run a known method's handler; an argument of the wrong type or shape (e.g.
+    ``limit="ten"``) that breaks it is refused as Slack refuses it, and recorded."""
+    try:
+        return METHODS[method](fs, args, call)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return fs.invalid(call, "invalid_arguments", [f"[ERROR] {exc!r}"])
 
 
 def apply_response_url(fs, entry: dict, msg: dict) -> None:
