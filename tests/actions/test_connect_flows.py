@@ -278,3 +278,14 @@ def test_connect_web_refuses_a_wrong_state(cli, emu):
     assert proc.returncode == 1
     assert json.loads(stdout[stdout.index("{") :])["error"]["code"] == "CALLBACK_FAILED"
     assert cli.stored() is None and emu.token_requests == 0
+
+
+def test_revoking_a_token_salesforce_no_longer_knows_counts_as_revoked(ctx, emu):
+    # Salesforce answers 400 unsupported_token_type for a token it does not know (or that
+    # was revoked already): for `sfbot disconnect` the token is gone either way.
+    assert oauth.revoke(ctx.connection.http, emu.login_url, "00Dunknown!token") is True
+    conn = ctx.store.load()
+    assert oauth.revoke(ctx.connection.http, emu.login_url, conn.access_token) is True
+    assert oauth.revoke(ctx.connection.http, emu.login_url, conn.access_token) is True
+    answers = [r for r in emu.request_log if r["path"].endswith("/revoke")]
+    assert len(answers) == 3
