@@ -1,4 +1,5 @@
-"""What listeners need, built once by ``create_app`` and handed to them by middleware."""
+"""What listeners need, built once by ``bot.app.build_services`` and handed to them by
+middleware."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
@@ -22,10 +22,8 @@ from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
 from bot.errors import user_message
-from bot.flows.slack_port import SlackFlowPort
 from bot.flows.triggers import PeopleDirectory
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
-from storage.digest_store import DigestStore
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +88,7 @@ class Services:
     idempotency: IdempotencyStore
     admins: AdminPolicy
     # Salesforce writes started by modal submissions (see bot.modal_submit)
-    executor: ThreadPoolExecutor
+    submissions: ThreadPoolExecutor
     # Work done after an ack (see ``later``): never on Bolt's listener threads, so a slow
     # Salesforce can never keep the next request from being acknowledged.
     background: ThreadPoolExecutor
@@ -102,36 +100,8 @@ class Services:
     # names and emails for trigger variables.
     flows: FlowEngine
     people: PeopleDirectory
-    # set by `sfbot run` once the scheduler is started; None in the CLI and in tests
+    # built by bot.app.build_services for `sfbot run`; None where nothing is scheduled
     scheduler: DigestScheduler | None = None
-
-    @classmethod
-    def build(
-        cls, settings: Settings, client: WebClient, actions: ActionContext | None = None
-    ) -> Services:
-        ctx = actions or ActionContext.build(settings)
-        return cls(
-            settings=settings,
-            actions=ctx,
-            audit=AuditStore(ctx.db),
-            idempotency=IdempotencyStore(ctx.db),
-            admins=AdminPolicy(list(settings.admins)),
-            executor=ThreadPoolExecutor(
-                max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
-            ),
-            background=ThreadPoolExecutor(
-                max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
-            ),
-            searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
-            digests=DigestEngine(
-                DigestStore(ctx.db),
-                ctx,
-                client,
-                grace=timedelta(minutes=settings.digest_grace_minutes),
-            ),
-            flows=FlowEngine(ctx, SlackFlowPort(client, list(settings.admins))),
-            people=PeopleDirectory(client),
-        )
 
     def digests_changed(self) -> None:
         """A digest was added, edited, paused or deleted: reschedule at once here (other

@@ -14,7 +14,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -51,7 +51,7 @@ def plain_errors(on: bool) -> None:
     click.get_current_context().meta[PLAIN_ERRORS] = on
 
 
-def fail(code: str, message: str, exit_code: int, fields: list[str] | None = None) -> None:
+def fail(code: str, message: str, exit_code: int, fields: list[str] | None = None) -> NoReturn:
     ctx = click.get_current_context(silent=True)
     if ctx is not None and ctx.meta.get(PLAIN_ERRORS):
         click.echo(f"sfbot: {message}", err=True)
