@@ -91,6 +91,7 @@ class FlowEngine:
         )
         self._active = 0
         self._idle = threading.Condition()
+        self._claiming = threading.Lock()
 
     # -- which flows ---------------------------------------------------------------------
 
@@ -143,27 +144,30 @@ class FlowEngine:
         nothing runs. Call it after the ack."""
         if not flow.enabled:
             return None
-        now = self.now()
-        day = self.budget.day(now)
-        skip = None
-        recent = self.rate.recent(flow.id, now)
-        if self.budget.exhausted(day):
-            skip = BUDGET_USED_UP
-        elif recent >= self.rate.per_minute:
-            skip = f"more than {self.rate.per_minute} runs of this flow in a minute"
-        run = self.runs_store.claim(
-            flow_id=flow.id,
-            flow_name=flow.name,
-            flow_version=flow.version,
-            trigger_key=event.key,
-            trigger_kind=event.kind,
-            event=asdict(event),
-            claimed_by=self.process,
-            now=now,
-            status=SKIPPED if skip else RUNNING,
-            error=skip,
-            scheduled_for=scheduled_for,
-        )
+        # one check-and-claim at a time in this process: concurrent deliveries must not all
+        # see the same count of recent runs and all pass the rate limit
+        with self._claiming:
+            now = self.now()
+            day = self.budget.day(now)
+            skip = None
+            recent = self.rate.recent(flow.id, now)
+            if self.budget.exhausted(day):
+                skip = BUDGET_USED_UP
+            elif recent >= self.rate.per_minute:
+                skip = f"more than {self.rate.per_minute} runs of this flow in a minute"
+            run = self.runs_store.claim(
+                flow_id=flow.id,
+                flow_name=flow.name,
+                flow_version=flow.version,
+                trigger_key=event.key,
+                trigger_kind=event.kind,
+                event=asdict(event),
+                claimed_by=self.process,
+                now=now,
+                status=SKIPPED if skip else RUNNING,
+                error=skip,
+                scheduled_for=scheduled_for,
+            )
         if run is None:
             return None
         if skip == BUDGET_USED_UP:
