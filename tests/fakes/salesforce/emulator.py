@@ -12,13 +12,14 @@ import threading
 from urllib.parse import parse_qs, unquote
 
 from . import server, soap, tls
-from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES, build_catalog
+from .catalog import build_catalog
 from .duplicates import SEEDED_RULES, rule_header
 from .errors import OAuthError, SFError, invalid_session, not_found
 from .identity import serve_identity
 from .ids import IdFactory
 from .oauth import App, OAuth, allows
 from .rest import MIN_VERSION, Rest, versions
+from .seed import seed_org
 from .store import Store, serialize
 
 _JSON = ("Content-Type", "application/json;charset=UTF-8")
@@ -64,7 +65,7 @@ class SalesforceEmulator:
         self.ca_bundle = ""
         self.login_url = ""
         self.instance_url = ""
-        self._seed()
+        seed_org(self)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> SalesforceEmulator:
@@ -90,75 +91,6 @@ class SalesforceEmulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def _seed(self) -> None:
-        with self._lock:
-            users = self.store.catalog["user"]
-            self.user_id = self.store.create(
-                users,
-                {
-                    "FirstName": "Integration",
-                    "LastName": "User",
-                    "IsActive": True,
-                    "Username": "integration@sfbot-emulator.example",
-                    "Email": "integration@sfbot-emulator.example",
-                },
-                strict=False,
-            )
-            self.store.current_user = self.user_id
-            self.store.records[self.user_id].update(
-                CreatedById=self.user_id, LastModifiedById=self.user_id
-            )
-            self.admin_user_id = self.store.create(
-                users,
-                {
-                    "FirstName": "Ada",
-                    "LastName": "Admin",
-                    "IsActive": True,
-                    "Username": "admin@sfbot-emulator.example",
-                    "Email": "admin@sfbot-emulator.example",
-                },
-                strict=False,
-            )
-            self.username = "integration@sfbot-emulator.example"
-            for i, (api_name, label, converted) in enumerate(LEAD_STATUSES, start=1):
-                self.store.create(
-                    self.store.catalog["leadstatus"],
-                    {
-                        "MasterLabel": label,
-                        "ApiName": api_name,
-                        "SortOrder": i,
-                        "IsDefault": i == 1,
-                        "IsConverted": converted,
-                    },
-                    strict=False,
-                )
-            for i, (api_name, label, closed) in enumerate(TASK_STATUSES, start=1):
-                self.store.create(
-                    self.store.catalog["taskstatus"],
-                    {
-                        "MasterLabel": label,
-                        "ApiName": api_name,
-                        "SortOrder": i,
-                        "IsDefault": i == 1,
-                        "IsClosed": closed,
-                    },
-                    strict=False,
-                )
-            for i, (name, prob, closed, won) in enumerate(OPPORTUNITY_STAGES, start=1):
-                self.store.create(
-                    self.store.catalog["opportunitystage"],
-                    {
-                        "MasterLabel": name,
-                        "ApiName": name,
-                        "IsActive": True,
-                        "SortOrder": i,
-                        "IsClosed": closed,
-                        "IsWon": won,
-                        "DefaultProbability": float(prob),
-                    },
-                    strict=False,
-                )
 
     # -- configuration / test helpers -----------------------------------------------------
     def add_connected_app(
