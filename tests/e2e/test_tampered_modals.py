@@ -114,3 +114,15 @@ def test_a_non_admin_cannot_switch_the_connect_form(driver, slack, sf):
     call = slack.wait_for("views.update", after=after, timeout=10)
     shown = json.dumps(call["args"]["view"])
     assert "admins only" in shown and "sf_private_key" not in shown
+
+
+def test_a_forged_metadata_on_the_object_picker_is_refused(driver, slack, sf):
+    view = open_create(driver, slack, "create")
+    with slack._lock:
+        slack.views[view["id"]]["private_metadata"] = '{"object": "lead"}'
+    after = len(slack.calls)
+    driver.click("sf_object_picker", user_id=AGENT, view=view, selected="lead")
+    call = slack.wait_for(
+        "views.update", lambda c: c["args"].get("view_id") == view["id"], after=after, timeout=10
+    )
+    assert FORGED in json.dumps(call["args"]["view"])
