@@ -31,7 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import objects, responses, scopes, webapi
+from . import objects, responses, scopes, socket_mode, webapi
 from .people import PeopleActions
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
@@ -107,6 +107,7 @@ class FakeSlack(PeopleActions):
         self._fail: dict[str, list[dict]] = {}
         self._seq = 0
         self._httpd: ThreadingHTTPServer | None = None
+        self.socket_mode: socket_mode.SocketModeServer | None = None
         self.add_user(bot_user_id, bot_name)
         self.users[bot_user_id]["is_bot"] = True
 
@@ -125,6 +126,8 @@ class FakeSlack(PeopleActions):
     def stop(self) -> None:
         if self.events is not None:
             self.events.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -196,6 +199,12 @@ class FakeSlack(PeopleActions):
             chan["_members"] = members
             self.channel_messages.setdefault(channel_id, [])
         return chan
+
+    def enable_socket_mode(
+        self, app_token: str, scopes: Iterable[str] = (socket_mode.APP_TOKEN_SCOPE,)
+    ) -> socket_mode.SocketModeServer:
+        """Turn Socket Mode on with this app-level token (see socket_mode.py)."""
+        return socket_mode.enable(self, app_token, frozenset(scopes))
 
     def is_channel_member(self, channel_id: str, user_id: str) -> bool:
         members = self.channels.get(channel_id, {}).get("_members")
@@ -359,6 +368,14 @@ class FakeSlack(PeopleActions):
                 resp = self.invalid(call, "invalid_json", ["[ERROR] the JSON body is malformed"])
             elif not token:
                 resp = self.invalid(call, "not_authed", ["[ERROR] no token was sent"])
+            elif method == "apps.connections.open":  # app-level token only: socket_mode.py
+                resp = socket_mode.connections_open(self, token)
+            elif token.startswith("xapp-"):
+                resp = self.invalid(
+                    call,
+                    "not_allowed_token_type",
+                    ["[ERROR] an app-level token for a Web API method"],
+                )
             elif token != self.bot_token:
                 resp = self.invalid(call, "invalid_auth", ["[ERROR] the token is not valid"])
             elif self._fail.get(method):
