@@ -29,6 +29,7 @@ from slack_sdk.errors import SlackApiError
 from actions.context import ActionContext
 from actions.digest_kinds import KINDS, Window, build_query, fetch_kind_rows, to_items
 from actions.errors import ActionError, InvalidInput
+from actions.metrics import DIGEST_RUNS
 from bot.blocks.digest import digest_blocks, digest_fallback_text
 from bot.digests.schedule import Schedule, fire_times, next_fire, trigger_for
 from storage.digest_store import FAILED, MISSED, POSTED, SKIPPED, Digest, DigestRun, DigestStore
@@ -174,6 +175,11 @@ class DigestEngine:
                 logger.exception("digest %s could not run", digest.id)
         return outcomes
 
+    def _finish(self, run_id: int, state: str, **details: Any) -> None:
+        """End a run in the store, counted in ``sfbot_digest_runs_total``."""
+        self.store.finish(run_id, state, **details)
+        DIGEST_RUNS.labels(state).inc()
+
     def recover(self) -> list[RunOutcome]:
         """Finish runs whose holder died after claiming them (see the module docstring)."""
         now = self.clock.now()
@@ -192,14 +198,12 @@ class DigestEngine:
                 logger.exception("could not recover digest %s run %s", digest.id, run.id)
                 continue
             if ts is not None:
-                self.store.finish(
-                    run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts
-                )
+                self._finish(run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts)
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, POSTED, ts))
             elif now - run.scheduled_for <= self.grace:
                 outcomes.append(self.execute(digest, run, late=True))
             else:
-                self.store.finish(run.id, MISSED, now=now, error="sfbot stopped during this run")
+                self._finish(run.id, MISSED, now=now, error="sfbot stopped during this run")
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, MISSED))
         return outcomes
 
@@ -257,7 +261,7 @@ class DigestEngine:
         if not items and not digest.post_when_empty:
             if not self.store.holds(run.id, self.owner):
                 return RunOutcome(digest.id, run.scheduled_for, "taken_over")
-            self.store.finish(run.id, SKIPPED, now=now, record_count=0)
+            self._finish(run.id, SKIPPED, now=now, record_count=0)
             return RunOutcome(digest.id, run.scheduled_for, SKIPPED)
         blocks = digest_blocks(
             name=digest.name,
@@ -295,7 +299,7 @@ class DigestEngine:
         except SlackApiError as exc:
             return self._failed(digest, run, f"Slack: {exc.response.get('error')}")
         ts = str(resp["ts"])
-        self.store.finish(
+        self._finish(
             run.id,
             POSTED,
             now=self.clock.now(),
@@ -337,7 +341,7 @@ class DigestEngine:
             # Taken over after our lease ran out: the taker's outcome stands.
             return RunOutcome(digest.id, run.scheduled_for, "taken_over")
         logger.warning("digest %s run at %s failed: %s", digest.id, run.scheduled_for, error)
-        self.store.finish(run.id, FAILED, now=self.clock.now(), error=error)
+        self._finish(run.id, FAILED, now=self.clock.now(), error=error)
         self.notify_owner(digest, run.scheduled_for, error)
         return RunOutcome(digest.id, run.scheduled_for, FAILED, error=error)
 
