@@ -14,6 +14,7 @@ from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
+from bot.pools import start_all_threads
 from bot.server import serve_http
 from bot.shutdown import Shutdown
 
@@ -62,6 +63,13 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             ["DATABASE_URL"],
         )
     app = create_app(settings, client=client, services=services)
+    for pool in (
+        app.listener_runner.listener_executor,
+        services.background,
+        services.submissions,
+        services.searches,
+    ):
+        start_all_threads(pool)
     shutdown = Shutdown(settings.shutdown_seconds)
     shutdown.install_signals()
     assert services.scheduler is not None
