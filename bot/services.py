@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.context import ActionContext
 from actions.errors import ActionError
 from actions.flows.engine import FlowEngine
+from actions.metrics import action_label
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
@@ -160,7 +161,8 @@ class Services:
         known = list(record_ids or [])
         _AUDIT.failed = False  # ``audit_note`` speaks of this action only
         try:
-            result = fn()
+            with action_label(action):  # sfbot_salesforce_calls_total's action
+                result = fn()
         except ActionError as exc:
             self._audit(origin, action, object_name, known, "error", exc.code)
             raise

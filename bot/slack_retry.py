@@ -18,11 +18,12 @@ from urllib.parse import urlsplit
 
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.handler import RetryHandler
 from slack_sdk.http_retry.request import HttpRequest
+
+from bot.observability import CountingRateLimitHandler
 
 # the last part of a method name that only reads (auth.test, users.info, conversations.history...)
 READ_VERBS = frozenset(
@@ -68,7 +69,7 @@ class SafeConnectionErrorRetryHandler(ConnectionErrorRetryHandler):
 
 def slack_retry_handlers() -> list[RetryHandler]:
     return [
-        RateLimitErrorRetryHandler(max_retry_count=3),
+        CountingRateLimitHandler(max_retry_count=3),  # each 429 retry counted in the metrics
         IdempotentServerErrorRetryHandler(max_retry_count=2),
         SafeConnectionErrorRetryHandler(max_retry_count=2),
     ]

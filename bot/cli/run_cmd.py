@@ -13,26 +13,54 @@ from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
 from bot import log_redaction
 from bot.app import build_services, create_app, make_client
-from bot.cli.common import fail, handle_errors
+from bot.cli.common import fail, handle_errors, plain_errors
 from bot.config import Settings
+from bot.pools import start_all_threads
 from bot.server import serve_http
 from bot.shutdown import Shutdown
 
 logger = logging.getLogger(__name__)
+
+# Where each setting `sfbot run` needs comes from (README.md, "The Slack app").
+WHERE_TO_GET = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...): your app's page at "
+    "https://api.slack.com/apps > OAuth & Permissions, after Install App",
+    "SLACK_SIGNING_SECRET": "your app's page > Basic Information > App Credentials > "
+    "Signing Secret",
+}
+
+
+def missing_settings_text(missing: list[str]) -> str:
+    """What is missing and where to get it, for the person who ran `sfbot run`."""
+    width = max(len(name) for name in missing)
+    lines = [f"cannot start: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set."]
+    lines += ["", *(f"  {name:<{width}}  {WHERE_TO_GET.get(name, '')}" for name in missing)]
+    lines += [
+        "",
+        "No Slack app yet? Create one from manifest.yml (https://api.slack.com/apps > Create New",
+        "App > From a manifest), install it to the workspace, then put these values in a .env",
+        "file where you run sfbot, or in the environment. For Socket Mode also set",
+        "SLACK_APP_TOKEN (Basic Information > App-Level Tokens, scope connections:write).",
+        'Step by step: "The Slack app" in README.md.',
+    ]
+    return "\n".join(lines)
 
 
 @click.command("run")
 @click.option("--http", "use_http", is_flag=True, help="Serve HTTP instead of Socket Mode")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (PORT)")
 @click.option("--host", default=None, help="HTTP address to bind (SFBOT_HOST)")
+@click.option("--json", "as_json", is_flag=True, help="Report a failure to start as JSON")
 @handle_errors
-def run(use_http: bool, port: int | None, host: str | None) -> None:
+def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> None:
     """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    plain_errors(not as_json)
     settings = Settings()
     log_redaction.REDACTOR.add_secrets_of(settings)
     missing = settings.missing_for_run()
     if missing:
-        fail("CONFIGURATION", f"missing configuration: {', '.join(missing)}", 2, missing)
+        text = missing_settings_text(missing) if not as_json else None
+        fail("CONFIGURATION", text or f"missing configuration: {', '.join(missing)}", 2, missing)
     client = make_client(settings)
     try:
         auth = client.auth_test()
@@ -64,6 +92,13 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             ["DATABASE_URL"],
         )
     app = create_app(settings, client=client, services=services)
+    for pool in (
+        app.listener_runner.listener_executor,
+        services.background,
+        services.submissions,
+        services.searches,
+    ):
+        start_all_threads(pool)
     shutdown = Shutdown(settings.shutdown_seconds)
     shutdown.install_signals()
     assert services.scheduler is not None
@@ -78,13 +113,13 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
     if settings.slack_app_token is not None and not use_http:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import SfbotSocketModeHandler
 
         logger.info("starting in Socket Mode")
         if port is not None or "PORT" in settings.model_fields_set:
             # health, readiness and flow webhooks stay reachable (the README: expose only those)
             serve_http(None, services, host or settings.host, port or settings.port, 4, shutdown)
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler = SfbotSocketModeHandler(app, settings.slack_app_token.get_secret_value())
         try:
             handler.connect()
         except SlackApiError as exc:

@@ -9,6 +9,9 @@ Wire facts used here (see also the per-method citations in ``webapi.py``):
   https://docs.slack.dev/apis/web-api#responses
 * Rate limiting answers HTTP 429 with a ``Retry-After`` header (seconds) and
   ``{"ok": false, "error": "ratelimited"}``: https://docs.slack.dev/apis/web-api/rate-limits
+* What Slack refuses because the app is wrong (unknown method, bad token or JSON, missing
+  scope, bad arguments or blocks) is answered as Slack does AND kept in ``invalid_calls``,
+  which fails any end-to-end test (tests/e2e/conftest.py).
 * Triggers expire in three seconds and may be used once: https://api.slack.com/docs/triggers
 * response_url: up to 5 uses within 30 minutes:
   https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
@@ -28,23 +31,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import objects, responses, scopes, webapi
+from . import objects, responses, scopes, socket_mode, webapi
 from .people import PeopleActions
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
-
-
-class FakeClock:
-    """Manually advanced clock for ``FakeSlack(clock=...)`` (seconds since the epoch)."""
-
-    def __init__(self, start: float = 1_700_000_000.0):
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -69,6 +59,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _serve
     do_POST = _serve
+
+
+STARTED: list[FakeSlack] = []  # every FakeSlack started in this process (tests/e2e/conftest.py)
 
 
 class FakeSlack(PeopleActions):
@@ -114,6 +107,7 @@ class FakeSlack(PeopleActions):
         self._fail: dict[str, list[dict]] = {}
         self._seq = 0
         self._httpd: ThreadingHTTPServer | None = None
+        self.socket_mode: socket_mode.SocketModeServer | None = None
         self.add_user(bot_user_id, bot_name)
         self.users[bot_user_id]["is_bot"] = True
 
@@ -126,11 +120,14 @@ class FakeSlack(PeopleActions):
             target=httpd.serve_forever, args=(0.05,), name="fake-slack", daemon=True
         ).start()
         self._httpd = httpd
+        STARTED.append(self)
         return self
 
     def stop(self) -> None:
         if self.events is not None:
             self.events.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -202,6 +199,12 @@ class FakeSlack(PeopleActions):
             chan["_members"] = members
             self.channel_messages.setdefault(channel_id, [])
         return chan
+
+    def enable_socket_mode(
+        self, app_token: str, scopes: Iterable[str] = (socket_mode.APP_TOKEN_SCOPE,)
+    ) -> socket_mode.SocketModeServer:
+        """Turn Socket Mode on with this app-level token (see socket_mode.py)."""
+        return socket_mode.enable(self, app_token, frozenset(scopes))
 
     def is_channel_member(self, channel_id: str, user_id: str) -> bool:
         members = self.channels.get(channel_id, {}).get("_members")
@@ -364,11 +367,19 @@ class FakeSlack(PeopleActions):
         with self._cond:
             self.calls.append(call)
             if bad_body:
-                resp = {"ok": False, "error": "invalid_json"}
+                resp = self.invalid(call, "invalid_json", ["[ERROR] the JSON body is malformed"])
             elif not token:
-                resp = {"ok": False, "error": "not_authed"}
+                resp = self.invalid(call, "not_authed", ["[ERROR] no token was sent"])
+            elif method == "apps.connections.open":  # app-level token only: socket_mode.py
+                resp = socket_mode.connections_open(self, token)
+            elif token.startswith("xapp-"):
+                resp = self.invalid(
+                    call,
+                    "not_allowed_token_type",
+                    ["[ERROR] an app-level token for a Web API method"],
+                )
             elif token != self.bot_token:
-                resp = {"ok": False, "error": "invalid_auth"}
+                resp = self.invalid(call, "invalid_auth", ["[ERROR] the token is not valid"])
             elif self._fail.get(method):
                 f = self._fail[method].pop(0)
                 status, resp = f["status"], {"ok": False, "error": f["error"]}
@@ -378,11 +389,16 @@ class FakeSlack(PeopleActions):
                 status, resp = 429, {"ok": False, "error": "ratelimited"}
                 extra_headers["Retry-After"] = str(wait)
             elif method not in webapi.METHODS:
-                resp = {"ok": False, "error": "unknown_method", "req_method": method}
+                resp = self.invalid(
+                    call, "unknown_method", [f"[ERROR] unknown method {method}"], req_method=method
+                )
             elif (refused := scopes.refuse(self, method, args)) is not None:
-                resp = refused
+                resp = self.invalid(
+                    call, "missing_scope", [f"[ERROR] the token lacks {refused['needed']}"]
+                )
+                resp.update(needed=refused["needed"], provided=refused["provided"])
             else:
-                resp = scopes.redact(self, method, webapi.METHODS[method](self, args, call))
+                resp = scopes.redact(self, method, webapi.call_method(self, method, args, call))
                 if method == "chat.postMessage" and resp.get("ok"):
                     self.app_posted(resp["channel"], resp["message"])
             call["status"], call["response"] = status, resp
