@@ -14,6 +14,7 @@ from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
+from bot.logs import register_settings_secrets
 from bot.pools import start_all_threads
 from bot.server import serve_http
 from bot.shutdown import Shutdown
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 def run(use_http: bool, port: int | None, host: str | None) -> None:
     """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     settings = Settings()
+    register_settings_secrets(settings)  # never in a log line, whatever logs them
     missing = settings.missing_for_run()
     if missing:
         fail("CONFIGURATION", f"missing configuration: {', '.join(missing)}", 2, missing)

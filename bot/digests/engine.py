@@ -27,8 +27,8 @@ from slack_sdk.errors import SlackApiError
 
 from actions.context import ActionContext
 from actions.digest_kinds import KINDS, build_query, fetch_kind_rows, to_items
-from actions.metrics import DIGEST_RUNS
 from actions.errors import ActionError, InvalidInput
+from actions.metrics import DIGEST_RUNS
 from bot.blocks.digest import digest_blocks, digest_fallback_text
 from bot.digests.batch import (
     Due,
@@ -217,9 +217,7 @@ class DigestEngine:
                 logger.exception("could not recover digest %s run %s", digest.id, run.id)
                 continue
             if ts is not None:
-                self._finish(
-                    run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts
-                )
+                self._finish(run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts)
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, POSTED, ts))
             elif now - run.scheduled_for <= self.grace:
                 jobs.append(Job(digest, run, late=True))
