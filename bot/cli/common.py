@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-import logging
 import os
 import socket
 import sys
@@ -23,21 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.config import ActionsSettings
 from actions.context import ActionContext
 from actions.errors import ActionError
-from bot import log_redaction
 from storage.crypto import SecretKeyError
 from storage.db import DatabaseURLError
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def configure_logging(default: str = "WARNING") -> None:
-    level = os.environ.get("SFBOT_LOG_LEVEL", default).upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    log_redaction.install()
 
 
 def print_json(value: Any) -> None:

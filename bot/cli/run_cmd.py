@@ -11,10 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
-from bot import log_redaction
+from bot.abandoned import schedule_abandoned_check
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors, plain_errors
 from bot.config import Settings
+from bot.logs import register_settings_secrets
 from bot.pools import start_all_threads
 from bot.server import serve_http
 from bot.shutdown import Shutdown
@@ -56,7 +57,7 @@ def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> No
     """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     plain_errors(not as_json)
     settings = Settings()
-    log_redaction.REDACTOR.add_secrets_of(settings)
+    register_settings_secrets(settings)  # never in a log line, whatever logs them
     missing = settings.missing_for_run()
     if missing:
         text = missing_settings_text(missing) if not as_json else None
@@ -102,6 +103,12 @@ def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> No
     shutdown = Shutdown(settings.shutdown_seconds)
     shutdown.install_signals()
     assert services.scheduler is not None
+    schedule_abandoned_check(
+        services.scheduler.scheduler,
+        services.actions.db,
+        client,
+        settings.abandoned_submission_seconds,
+    )
     services.scheduler.start()
     shutdown.digest_scheduler = services.scheduler
     # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll
