@@ -28,7 +28,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import objects, responses, webapi
+from . import objects, responses, webapi, webapi_links
+from .fixtures_links import LinkFixtures
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 
@@ -70,7 +71,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
 
 
-class FakeSlack:
+class FakeSlack(LinkFixtures):
     def __init__(
         self,
         bot_token: str = "xoxb-test",
@@ -108,6 +109,7 @@ class FakeSlack:
         self._fail: dict[str, list[dict]] = {}
         self._seq = 0
         self._httpd: ThreadingHTTPServer | None = None
+        self.init_link_fixtures()
         self.add_user(bot_user_id, bot_name)
         self.users[bot_user_id]["is_bot"] = True
 
@@ -156,6 +158,7 @@ class FakeSlack:
         real_name: str | None = None,
         email: str | None = None,
         tz_label: str = "Eastern Standard Time",
+        guest: str | None = None,
     ) -> dict:
         """User object as in https://docs.slack.dev/reference/objects/user-object"""
         user = objects.user_object(
@@ -170,6 +173,7 @@ class FakeSlack:
             real_name or name,
             email or f"{name}@example.com",
             int(self.clock()),
+            guest,
         )
         with self._lock:
             self.users[user_id] = user
@@ -183,11 +187,12 @@ class FakeSlack:
         *,
         is_private: bool = False,
         members: list[str] | None = None,
+        external: bool = False,
     ) -> dict:
         """Conversation object: https://docs.slack.dev/reference/objects/conversation-object
-        ``members=None`` means every known user is a member."""
+        ``members=None`` means every known user is a member; ``external``: Slack Connect."""
         chan = objects.channel_object(
-            channel_id, name, is_member, is_private, self.bot_user_id, int(self.clock())
+            channel_id, name, is_member, is_private, self.bot_user_id, int(self.clock()), external
         )
         with self._lock:
             self.channels[channel_id] = chan
@@ -367,6 +372,8 @@ class FakeSlack:
             elif (wait := self._rate_wait(method, args.get("channel"))) is not None:
                 status, resp = 429, {"ok": False, "error": "ratelimited"}
                 extra_headers["Retry-After"] = str(wait)
+            elif (refused := webapi_links.missing_scope(self, method, args)) is not None:
+                resp = refused
             elif method not in webapi.METHODS:
                 resp = {"ok": False, "error": "unknown_method", "req_method": method}
             else:

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import blockkit
 from .util import public, truthy, with_block_ids
+from .webapi_links import LINK_METHODS
 from .webapi_views import VIEW_METHODS
 
 MAX_TEXT = 40000  # chat.postMessage: text over 40,000 chars -> msg_too_long
@@ -243,6 +244,7 @@ METHODS = {
     "chat.update": chat_update,
     "chat.getPermalink": chat_get_permalink,
     **VIEW_METHODS,
+    **LINK_METHODS,
 }
 
 
