@@ -14,6 +14,10 @@ from actions.fields import build_fields, check_seed_inputs, missing_required
 from actions.objects import ObjectName, object_spec
 
 LEAD_COMPANY_PLACEHOLDER = "[not provided]"
+# REST "Duplicate Rule Header" (API 52.0+, https://developer.salesforce.com/docs/platform/
+# api-rest/guide/headers-duplicaterules.html): allowSave bypasses a rule that only alerts;
+# includeRecordDetails puts the matches' fields in a DUPLICATES_DETECTED error.
+DUPLICATE_RULE_HEADER = "Sforce-Duplicate-Rule-Header"
 OPPORTUNITY_CLOSE_DAYS = 30
 
 
@@ -24,6 +28,11 @@ class CreateRecordInput(ActionInput):
     description: OptionalText
     email: str | None = Field(default=None, max_length=80)
     fields: ExtraFields
+    allow_save: bool = Field(
+        default=False,
+        description="Save even though a duplicate rule alerts (allowSave); a rule that blocks "
+        "still refuses",
+    )
 
     @field_validator("object", mode="before")
     @classmethod
@@ -33,6 +42,10 @@ class CreateRecordInput(ActionInput):
 
 class CreateRecordOutput(ActionOutput):
     id: str = Field(description="The new record's 18-character id")
+
+
+def duplicate_rule_header(allow_save: bool) -> str:
+    return f"allowSave={'true' if allow_save else 'false'}; includeRecordDetails=true"
 
 
 def creation_defaults(ctx: ActionContext, inp: CreateRecordInput) -> dict[str, Any]:
@@ -80,5 +93,11 @@ def create_record(ctx: ActionContext, inp: CreateRecordInput) -> CreateRecordOut
             fields=[f"fields.{f.name}" for f in missing],
         )
     body = {k: v for k, v in values.items() if v is not None}
-    result = ctx.connection.rest(f"sobjects/{spec.api_name}/", method="POST", json=body, write=True)
+    result = ctx.connection.rest(
+        f"sobjects/{spec.api_name}/",
+        method="POST",
+        json=body,
+        headers={DUPLICATE_RULE_HEADER: duplicate_rule_header(inp.allow_save)},
+        write=True,
+    )
     return CreateRecordOutput(id=result["id"])

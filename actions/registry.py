@@ -13,7 +13,9 @@ from actions.convert_lead import ConvertLeadInput, ConvertLeadOutput, convert_le
 from actions.create_record import CreateRecordInput, CreateRecordOutput, create_record
 from actions.delete_record import DeleteRecordInput, DeleteRecordOutput, delete_record
 from actions.errors import InvalidInput
+from actions.find_duplicates import FindDuplicatesInput, FindDuplicatesOutput, find_duplicates
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
+from actions.merge_records import MergeRecordsInput, MergeRecordsOutput, merge_records
 from actions.update_record import UpdateRecordInput, UpdateRecordOutput, update_record
 
 
@@ -71,6 +73,20 @@ ACTIONS: dict[str, Action] = {
             ConvertLeadInput,
             ConvertLeadOutput,
             convert_lead,
+        ),
+        Action(
+            "find_duplicates",
+            "Find the records the org's duplicate rules match (leads, contacts, accounts).",
+            FindDuplicatesInput,
+            FindDuplicatesOutput,
+            find_duplicates,
+        ),
+        Action(
+            "merge_records",
+            "Merge one or two leads, contacts, accounts or cases into a master record.",
+            MergeRecordsInput,
+            MergeRecordsOutput,
+            merge_records,
         ),
     )
 }

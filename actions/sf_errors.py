@@ -32,6 +32,29 @@ def duplicate_ids(error: dict[str, Any]) -> list[str]:
     return ids
 
 
+def duplicate_rule_details(error: dict[str, Any]) -> dict[str, Any]:
+    """What a DUPLICATES_DETECTED error says about the rule: its name, whether allowSave=true
+    would let the save through (an alert, not a block), and the matches' fields when
+    Salesforce included them (includeRecordDetails=true)."""
+    result = error.get("duplicateResult") or {}
+    if not result:
+        return {}
+    matches = []
+    for match in result.get("matchResults") or []:
+        for record in match.get("matchRecords") or []:
+            rec = record.get("record") or {}
+            if rec.get("Id"):
+                kind = (rec.get("attributes") or {}).get("type") or match.get("entityType")
+                matches.append(
+                    {"object": kind, **{k: v for k, v in rec.items() if k != "attributes"}}
+                )
+    return {
+        "duplicate_rule": result.get("duplicateRule"),
+        "allow_save": bool(result.get("allowSave")),
+        "matches": matches,
+    }
+
+
 def refusal_from_errors(status: int, errors: list[dict[str, Any]], *, write: bool) -> ActionError:
     """Build the typed error for a list of Salesforce error objects."""
     if status >= 500:
@@ -46,6 +69,7 @@ def refusal_from_errors(status: int, errors: list[dict[str, Any]], *, write: boo
     dups = [i for e in errors for i in duplicate_ids(e)]
     if dups:
         details["duplicates"] = dups
+        details.update(duplicate_rule_details(next(e for e in errors if duplicate_ids(e))))
     not_found = status == 404 or code in ("NOT_FOUND", "ENTITY_IS_DELETED")
     cls: type[SalesforceRefused] = NotFound if not_found else SalesforceRefused
     return cls(

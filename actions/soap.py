@@ -1,4 +1,6 @@
-"""The SOAP partner API call ``convertLead()`` (there is no REST endpoint for it).
+"""SOAP partner API calls (there is no REST endpoint for them): the envelope, the POST and
+the faults every call shares, and ``convertLead()``. findDuplicates() and merge() build on these
+in actions/soap_dups.py.
 
 Format: "convertLead()" and "LeadConvertResult" in the SOAP API Developer Guide; the OAuth
 access token is sent as the ``sessionId`` of the ``SessionHeader`` ("SessionHeader", same guide).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 import requests
@@ -19,6 +22,7 @@ from actions.sf_errors import refusal_from_errors
 
 SOAPENV = "http://schemas.xmlsoap.org/soap/envelope/"
 PARTNER = "urn:partner.soap.sforce.com"
+SOBJECT = "urn:sobject.partner.soap.sforce.com"
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,19 @@ class LeadConvertResult:
     account_id: str
     contact_id: str
     opportunity_id: str | None
+
+
+def envelope(session_id: str, body: str, headers: str = "") -> bytes:
+    """A partner API request: ``body`` is the operation element, ``headers`` more headers."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<soapenv:Envelope xmlns:soapenv="{SOAPENV}" xmlns:urn="{PARTNER}" '
+        f'xmlns:urn1="{SOBJECT}">'
+        "<soapenv:Header><urn:SessionHeader>"
+        f"<urn:sessionId>{escape(session_id)}</urn:sessionId>"
+        f"</urn:SessionHeader>{headers}</soapenv:Header>"
+        f"<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+    ).encode()
 
 
 def convert_lead_envelope(
@@ -45,20 +62,15 @@ def convert_lead_envelope(
         parts.append(f"<urn:opportunityName>{escape(opportunity_name)}</urn:opportunityName>")
     parts.append("<urn:overwriteLeadSource>false</urn:overwriteLeadSource>")
     parts.append("<urn:sendNotificationEmail>false</urn:sendNotificationEmail>")
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        f'<soapenv:Envelope xmlns:soapenv="{SOAPENV}" xmlns:urn="{PARTNER}">'
-        "<soapenv:Header><urn:SessionHeader>"
-        f"<urn:sessionId>{escape(session_id)}</urn:sessionId>"
-        "</urn:SessionHeader></soapenv:Header>"
-        "<soapenv:Body><urn:convertLead><urn:leadConverts>"
+    return envelope(
+        session_id,
+        "<urn:convertLead><urn:leadConverts>"
         + "".join(parts)
-        + "</urn:leadConverts></urn:convertLead></soapenv:Body></soapenv:Envelope>"
+        + "</urn:leadConverts></urn:convertLead>",
     )
-    return body.encode("utf-8")
 
 
-def _text(node: ET.Element | None, tag: str) -> str | None:
+def text_of(node: ET.Element | None, tag: str) -> str | None:
     if node is None:
         return None
     child = node.find(f"{{{PARTNER}}}{tag}")
@@ -67,7 +79,10 @@ def _text(node: ET.Element | None, tag: str) -> str | None:
     return (child.text or "").strip() or None
 
 
-def parse_convert_response(status: int, content: bytes) -> LeadConvertResult:
+def first_result(status: int, content: bytes, call: str, *, write: bool) -> ET.Element:
+    """The first ``result`` of a SOAP answer; a fault raises the matching typed error.
+
+    A server fault without a code after a write was sent leaves the outcome unknown."""
     try:
         root = ET.fromstring(content)  # noqa: S314 - Salesforce's own response over verified TLS
     except ET.ParseError as exc:
@@ -79,45 +94,75 @@ def parse_convert_response(status: int, content: bytes) -> LeadConvertResult:
         if code == "INVALID_SESSION_ID":
             raise ExpiredSession(message)
         if status >= 500 and not code:
-            raise OutcomeUnknown(f"Salesforce failed during lead conversion: {message}")
+            if write:
+                raise OutcomeUnknown(f"Salesforce failed during {call}: {message}")
+            raise SalesforceUnavailable(f"Salesforce failed during {call}: {message}")
         raise SalesforceRefused(message, code=code or "SOAP_FAULT")
     result = root.find(f".//{{{PARTNER}}}result")
     if result is None:
-        raise SalesforceUnavailable("Salesforce's convertLead answer had no result")
-    if (_text(result, "success") or "").lower() != "true":
-        errors = [
-            {
-                "statusCode": _text(err, "statusCode"),
-                "message": _text(err, "message"),
-                "fields": [f.text for f in err.findall(f"{{{PARTNER}}}fields") if f.text],
-            }
-            for err in result.findall(f"{{{PARTNER}}}errors")
-        ]
-        raise refusal_from_errors(400, errors, write=True)
-    account_id, contact_id = _text(result, "accountId"), _text(result, "contactId")
+        raise SalesforceUnavailable(f"Salesforce's {call} answer had no result")
+    return result
+
+
+def result_errors(result: ET.Element) -> list[dict[str, Any]]:
+    """A result's ``errors`` as REST-style error dicts (statusCode, message, fields)."""
+    return [
+        {
+            "statusCode": text_of(err, "statusCode"),
+            "message": text_of(err, "message"),
+            "fields": [f.text for f in err.findall(f"{{{PARTNER}}}fields") if f.text],
+        }
+        for err in result.findall(f"{{{PARTNER}}}errors")
+    ]
+
+
+def parse_convert_response(status: int, content: bytes) -> LeadConvertResult:
+    result = first_result(status, content, "lead conversion", write=True)
+    if (text_of(result, "success") or "").lower() != "true":
+        raise refusal_from_errors(400, result_errors(result), write=True)
+    account_id, contact_id = text_of(result, "accountId"), text_of(result, "contactId")
     if not account_id or not contact_id:
         raise SalesforceUnavailable("Salesforce's convertLead answer had no account or contact")
-    return LeadConvertResult(account_id, contact_id, _text(result, "opportunityId"))
+    return LeadConvertResult(account_id, contact_id, text_of(result, "opportunityId"))
+
+
+def soap_call(
+    http: requests.Session,
+    instance_url: str,
+    api_version: str,
+    body: bytes,
+    *,
+    unknown_outcome: str | None,
+) -> tuple[int, bytes]:
+    """POST an envelope. A write (``unknown_outcome`` says what may have happened) that may have
+    arrived is reported as OutcomeUnknown, never retried; a read is SalesforceUnavailable."""
+    try:
+        resp = http.post(
+            f"{instance_url}/services/Soap/u/{api_version}",
+            data=body,
+            headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'},
+        )
+    except requests.RequestException as exc:
+        if unknown_outcome and may_have_arrived(exc):
+            raise OutcomeUnknown(unknown_outcome) from exc
+        if isinstance(exc, requests.Timeout):
+            raise SalesforceUnavailable("Salesforce did not answer in time") from exc
+        raise SalesforceUnavailable(f"could not reach Salesforce ({type(exc).__name__})") from exc
+    return resp.status_code, resp.content
 
 
 def convert_lead_call(
     http: requests.Session,
     instance_url: str,
     api_version: str,
-    envelope: bytes,
+    body: bytes,
 ) -> tuple[int, bytes]:
     """POST the envelope; a timeout is reported, never retried (the lead may be converted)."""
-    try:
-        resp = http.post(
-            f"{instance_url}/services/Soap/u/{api_version}",
-            data=envelope,
-            headers={"Content-Type": "text/xml; charset=UTF-8", "SOAPAction": '""'},
-        )
-    except requests.RequestException as exc:
-        if may_have_arrived(exc):
-            raise OutcomeUnknown(
-                "Salesforce did not answer the conversion; the lead may have been converted. "
-                "Look it up before trying again."
-            ) from exc
-        raise SalesforceUnavailable(f"could not reach Salesforce ({type(exc).__name__})") from exc
-    return resp.status_code, resp.content
+    return soap_call(
+        http,
+        instance_url,
+        api_version,
+        body,
+        unknown_outcome="Salesforce did not answer the conversion; the lead may have been "
+        "converted. Look it up before trying again.",
+    )

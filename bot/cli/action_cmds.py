@@ -70,12 +70,22 @@ def run_action_cmd(name: str, raw_input: str) -> None:
     print_json(out.model_dump(mode="json"))
 
 
-ID_KEYS = ("id", "object_id", "lead_id", "account_id", "contact_id", "opportunity_id")
+ID_KEYS = (
+    "id",
+    "object_id",
+    "lead_id",
+    "account_id",
+    "contact_id",
+    "opportunity_id",
+    "master_id",
+)
+ID_LIST_KEYS = ("duplicate_ids", "merged_ids", "updated_related_ids")
 
 
 def record_ids(model: BaseModel) -> list[str]:
     """The record ids an action's input or output names (never free text)."""
     data = model.model_dump()
     ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
+    ids += [str(i) for k in ID_LIST_KEYS for i in data.get(k) or []]
     ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
     return ids

@@ -121,6 +121,14 @@ _INDUSTRIES = (
 )
 
 
+def _master_record(obj: str) -> FieldDef:
+    """MasterRecordId: set on the records a merge() deleted, to the id of the record that was
+    kept (Object Reference: Lead, Contact, Account, Case "MasterRecordId")."""
+    return _ro(
+        "MasterRecordId", "reference", "Master Record ID", ref=(obj,), rel="MasterRecord", length=18
+    )
+
+
 def _person_name() -> FieldDef:
     return _ro("Name", "string", "Full Name", length=121, name_field=True, nillable=False)
 
@@ -154,6 +162,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             _f("Rating", "picklist", "Rating", picklist=("Hot", "Warm", "Cold")),
             _f("Description", "textarea", "Description"),
             _owner(),
+            _master_record("Lead"),
             _ro("IsConverted", "boolean", "Converted", default=False),
             _ro("ConvertedDate", "date", "Converted Date"),
             _ro(
@@ -200,6 +209,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             _f("LeadSource", "picklist", "Lead Source", picklist=_SOURCES),
             _f("Description", "textarea", "Contact Description"),
             _owner(),
+            _master_record("Contact"),
         ],
         name_fields=("Name", "FirstName", "LastName"),
     )
@@ -229,6 +239,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             ),
             _f("Description", "textarea", "Account Description"),
             _owner(),
+            _master_record("Account"),
         ],
     )
     opportunity = _obj(
@@ -301,6 +312,7 @@ def build_catalog() -> dict[str, ObjectDef]:
             _f("AccountId", "reference", "Account ID", ref=("Account",), rel="Account", length=18),
             _ro("IsClosed", "boolean", "Closed", default=False),
             _owner(),
+            _master_record("Case"),
         ],
         name_fields=("CaseNumber",),
     )

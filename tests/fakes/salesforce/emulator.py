@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import server, soap, tls
 from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES, build_catalog
+from .duplicates import SEEDED_RULES
 from .errors import OAuthError, SFError, invalid_session, not_found
 from .identity import identity
 from .ids import IdFactory, to18
@@ -35,6 +36,17 @@ def _header(req: server.Request, name: str) -> str:
 
 def _json(status: int, obj: object, extra: list | None = None) -> server.Response:
     return server.Response(status, json.dumps(obj).encode(), [_JSON, *(extra or [])])
+
+
+def rule_header(value: str) -> dict[str, bool]:
+    """``allowSave=true; includeRecordDetails=true`` -> {"allowSave": True, ...} (REST
+    "Duplicate Rule Header": every field defaults to false)."""
+    out = {}
+    for part in value.split(";"):
+        key, _, val = part.partition("=")
+        if key.strip():
+            out[key.strip()] = val.strip().lower() == "true"
+    return out
 
 
 class SalesforceEmulator:
@@ -234,6 +246,14 @@ class SalesforceEmulator:
                 raise ValueError(f"unknown field {sobject}.{field}")
             self.store.dup_rules.append((obj.name, fd.name))
 
+    def activate_duplicate_rules(self, *names: str) -> None:
+        """Activate seeded duplicate rules (duplicates.SEEDED_RULES); none is active at first."""
+        with self._lock:
+            for name in names:
+                rule = SEEDED_RULES[name]
+                if rule not in self.store.active_rules:
+                    self.store.active_rules.append(rule)
+
     def count_api_call(self) -> bool:
         used, limit = self.api_usage
         if used >= limit:
@@ -333,10 +353,13 @@ class SalesforceEmulator:
             err = SFError(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
             return _json(403, err.body(), [self._limit_header()])
         parts = [unquote(p) for p in rest.split("/") if p]
+        self.store.rule_header = rule_header(_header(req, "Sforce-Duplicate-Rule-Header"))
         try:
             status, body = self.rest.handle(req.method, version, parts, _form(req.query), req.body)
         except SFError as err:
             return _json(err.status, err.body(), [self._limit_header()])
+        finally:
+            self.store.rule_header = {}
         if status == 204 or body is None:
             return server.Response(status, b"", [self._limit_header()])
         return _json(status, body, [self._limit_header()])

@@ -1,4 +1,4 @@
-"""SOAP 1.1 partner API, convertLead() only (SOAP API Developer Guide, "convertLead()",
+"""SOAP 1.1 partner API: convertLead() here; findDuplicates() and merge() in soap_dups.py (SOAP API Developer Guide, "convertLead()",
 sforce_api_calls_convertlead.htm; "LeadConvert"/"LeadConvertResult"; "SessionHeader";
 "Error Handling" / API fault elements).
 
@@ -26,6 +26,7 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
 
+from . import soap_dups
 from .ids import to18
 from .store import utcnow
 
@@ -33,6 +34,7 @@ ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 PARTNER = "urn:partner.soap.sforce.com"
 _NS = (
     f'xmlns:soapenv="{ENV}" xmlns="{PARTNER}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    ' xmlns:sf="urn:sobject.partner.soap.sforce.com"'
 )
 
 
@@ -269,6 +271,35 @@ def _result_xml(result: dict | None, lead_id: str | None, error: ConvertError | 
     )
 
 
+def _convert(emu, op: ET.Element) -> str:
+    results = []
+    for lc in op.findall(f"{{{PARTNER}}}leadConverts"):
+        raw_id = _text(lc, "leadId")
+        try:
+            results.append(_result_xml(convert_one(emu, lc), None, None))
+        except ConvertError as err:
+            results.append(_result_xml(None, to18(raw_id) if raw_id else None, err))
+    return f"<convertLeadResponse>{''.join(results)}</convertLeadResponse>"
+
+
+def _include_details(body: bytes) -> bool:
+    """DuplicateRuleHeader's includeRecordDetails (false unless sent)."""
+    root = ET.fromstring(body)
+    flag = root.find(
+        f"{{{ENV}}}Header/{{{PARTNER}}}DuplicateRuleHeader/{{{PARTNER}}}includeRecordDetails"
+    )
+    return flag is not None and (flag.text or "").strip().lower() == "true"
+
+
+OPERATIONS = {
+    "convertLead": lambda emu, op, body: _convert(emu, op),
+    "findDuplicates": lambda emu, op, body: soap_dups.find_duplicates(
+        emu, op, _include_details(body)
+    ),
+    "merge": lambda emu, op, body: soap_dups.merge(emu, op),
+}
+
+
 def handle(emu, body: bytes) -> tuple[int, str]:
     """Dispatch one SOAP call; the caller has checked nothing yet."""
     try:
@@ -277,24 +308,20 @@ def handle(emu, body: bytes) -> tuple[int, str]:
             raise SoapFault(
                 "INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"
             )
-        if op.tag != f"{{{PARTNER}}}convertLead":
+        name = op.tag.rsplit("}", 1)[-1]
+        if op.tag != f"{{{PARTNER}}}{name}" or name not in OPERATIONS:
             raise SoapFault("", f"No operation available for request {op.tag}", client=True)
         if not emu.count_api_call():
             raise SoapFault("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+        response = OPERATIONS[name](emu, op, body)
+    except soap_dups.Fault as fault:
+        return 500, SoapFault(fault.code, fault.message).xml()
     except SoapFault as fault:
         return 500, fault.xml()
-    results = []
-    for lc in op.findall(f"{{{PARTNER}}}leadConverts"):
-        raw_id = _text(lc, "leadId")
-        try:
-            results.append(_result_xml(convert_one(emu, lc), None, None))
-        except ConvertError as err:
-            results.append(_result_xml(None, to18(raw_id) if raw_id else None, err))
     used, limit = emu.api_usage
     return 200, (
         f'<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope {_NS}><soapenv:Header>'
         f"<LimitInfoHeader><limitInfo><current>{used}</current><limit>{limit}</limit>"
         "<type>API REQUESTS</type></limitInfo></LimitInfoHeader></soapenv:Header>"
-        f"<soapenv:Body><convertLeadResponse>{''.join(results)}</convertLeadResponse>"
-        "</soapenv:Body></soapenv:Envelope>"
+        f"<soapenv:Body>{response}</soapenv:Body></soapenv:Envelope>"
     )

@@ -21,6 +21,7 @@ import datetime as dt
 import re
 
 from .catalog import OPPORTUNITY_STAGES
+from .duplicates import DuplicateRule, duplicate_result_json, run_rules
 from .errors import SFError
 from .ids import IdFactory, to18
 from .schema import NUMBER_TYPES, FieldDef, ObjectDef
@@ -142,6 +143,9 @@ class Store:
         self.records: dict[str, dict] = {}
         self.order: dict[str, list[str]] = {name: [] for name in catalog}
         self.dup_rules: list[tuple[str, str]] = []
+        self.active_rules: list[DuplicateRule] = []  # duplicates.SEEDED_RULES activated
+        # The request's Sforce-Duplicate-Rule-Header (allowSave, includeRecordDetails).
+        self.rule_header: dict[str, bool] = {}
         self.case_seq = 1000
         self.current_user = ""
         self.version = "62.0"
@@ -207,7 +211,14 @@ class Store:
         self.order[obj.name.lower()].append(rec["Id"])
         return rec["Id"]
 
-    def update(self, obj: ObjectDef, rec: dict, data: dict, strict: bool = True) -> None:
+    def update(
+        self,
+        obj: ObjectDef,
+        rec: dict,
+        data: dict,
+        strict: bool = True,
+        check_duplicates: bool = True,
+    ) -> None:
         if obj.name == "Lead" and rec.get("IsConverted") and strict:
             raise SFError(
                 400, "CANNOT_UPDATE_CONVERTED_LEAD", "cannot reference converted lead", []
@@ -217,7 +228,8 @@ class Store:
         self._derive(obj, merged, values)
         if strict:
             self._check_required(obj, merged)
-            self._check_duplicates(obj, merged, values)
+            if check_duplicates:
+                self._check_duplicates(obj, merged, values)
         now = utcnow()
         merged.update(LastModifiedDate=now, SystemModstamp=now, LastModifiedById=self.current_user)
         rec.update(merged)
@@ -346,6 +358,24 @@ class Store:
             ]
             if matches:
                 raise duplicates_error(obj.name, field_name, matches, self.version)
+        self._check_duplicate_rules(obj, rec)
+
+    def _check_duplicate_rules(self, obj: ObjectDef, rec: dict) -> None:
+        """The org's active duplicate rules: a Block rule refuses; an Allow (alert) rule
+        refuses unless the request's header says allowSave=true (duplicates.py)."""
+        if obj.name == "Lead" and rec.get("IsConverted"):
+            return
+        hits = [
+            h for h in run_rules(self, self.active_rules, obj.name, rec, rec.get("Id")) if h.any
+        ]
+        blocking = [h for h in hits if not h.rule.allow_save]
+        if blocking or (hits and not self.rule_header.get("allowSave")):
+            hit = (blocking or hits)[0]
+            details = self.rule_header.get("includeRecordDetails", False)
+            result = duplicate_result_json(self, hit, self.version, details)
+            raise SFError(
+                400, "DUPLICATES_DETECTED", hit.rule.message, [], extra={"duplicateResult": result}
+            )
 
     def _derive(self, obj: ObjectDef, rec: dict, changed: dict) -> None:
         if obj.name in {"Lead", "Contact", "User"}:
