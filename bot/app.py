@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from bot.access_middleware import access_middleware
 from bot.config import Settings
 from bot.listeners import register_all
 from bot.middleware import services_middleware
@@ -64,6 +65,7 @@ def create_app(
         ),
     )
     app.use(services_middleware(services or Services.build(settings, client)))
+    app.use(access_middleware())
     register_all(app)
     app.error(on_error)
     return app

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -12,50 +10,24 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ActionContext
 from actions.errors import ActionError
+from bot.access import AccessPolicy, AdminPolicy
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
 from bot.errors import user_message
+from bot.slack_users import UserDirectory
+from bot.unfurls.service import Unfurler
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
 from storage.digest_store import DigestStore
+from storage.settings_store import SettingsStore
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-ADMIN_CACHE_SECONDS = 300.0
-
-
-@dataclass
-class AdminPolicy:
-    """Admins are SFBOT_ADMINS, else the workspace's admins and owners (users.info)."""
-
-    configured: list[str]
-    _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def is_admin(self, client: WebClient, user_id: str) -> bool:
-        if self.configured:
-            return user_id in self.configured
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(user_id)
-            if hit and now - hit[0] < ADMIN_CACHE_SECONDS:
-                return hit[1]
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except (SlackApiError, OSError):
-            logger.warning("users.info failed for %s; treating as not an admin", user_id)
-            return False
-        allowed = bool(user.get("is_admin") or user.get("is_owner"))
-        with self._lock:
-            self._cache[user_id] = (now, allowed)
-        return allowed
 
 
 @dataclass
@@ -86,6 +58,9 @@ class Services:
     audit: AuditStore
     idempotency: IdempotencyStore
     admins: AdminPolicy
+    # guests, per-action allow lists and admin-only (checked by bot.access_middleware)
+    access: AccessPolicy
+    settings_store: SettingsStore
     # Salesforce writes started by modal submissions (see bot.modal_submit)
     executor: ThreadPoolExecutor
     # Work done after an ack (see ``later``): never on Bolt's listener threads, so a slow
@@ -97,18 +72,25 @@ class Services:
     searches: ThreadPoolExecutor
     # set by `sfbot run` once the scheduler is started; None in the CLI and in tests
     scheduler: DigestScheduler | None = None
+    # record links pasted in Slack (its record cache: one lookup per record per minute)
+    unfurler: Unfurler = field(default_factory=Unfurler)
 
     @classmethod
     def build(
         cls, settings: Settings, client: WebClient, actions: ActionContext | None = None
     ) -> Services:
         ctx = actions or ActionContext.build(settings)
+        users = UserDirectory()
+        admins = AdminPolicy(list(settings.admins), users)
+        settings_store = SettingsStore(ctx.db)
         return cls(
             settings=settings,
             actions=ctx,
             audit=AuditStore(ctx.db),
             idempotency=IdempotencyStore(ctx.db),
-            admins=AdminPolicy(list(settings.admins)),
+            admins=admins,
+            access=AccessPolicy(users, admins, settings_store),
+            settings_store=settings_store,
             executor=ThreadPoolExecutor(
                 max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
             ),

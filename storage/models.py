@@ -146,3 +146,25 @@ class DigestRunRow(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     record_count: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class AppSettingRow(Base):
+    """One admin setting (``sfbot settings set NAME VALUE``), e.g. ``unfurls`` = ``names``."""
+
+    __tablename__ = "app_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+
+class AccessListRow(Base):
+    """Who may use one action: Slack user ids and user group ids (JSON list). No row: everyone."""
+
+    __tablename__ = "access_lists"
+
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    principals: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(255))

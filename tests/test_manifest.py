@@ -55,5 +55,6 @@ def test_manifest_asks_only_for_the_scopes_it_uses(manifest):
             "groups:read",
             "channels:history",
             "groups:history",
+            "usergroups:read",
         ]
     )

@@ -52,12 +52,6 @@ def handle_sf(
         context=context,
         services=services,
     )
-    if sub.admin_only and not services.admins.is_admin(client, request.user_id):
-        respond(
-            response_type="ephemeral",
-            text=f":lock: `{COMMAND} {sub.name}` is for sfbot admins only.",
-        )
-        return
     if sub.runs_in_background:
         services.later(
             lambda: sub.handler(request),

@@ -68,7 +68,12 @@ def handle_lookup(req: CommandRequest) -> None:
     req.respond(
         response_type="ephemeral",
         text=f"{result.count} Salesforce record(s) match {req.args}",
-        blocks=lookup_results(req.args, result.records, result.count),
+        blocks=lookup_results(
+            req.args,
+            result.records,
+            result.count,
+            services.access.offered(req.client, req.user_id),
+        ),
     )
 
 

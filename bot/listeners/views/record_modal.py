@@ -250,7 +250,7 @@ def submit_record(
 
     def work_and_tell() -> RecordSummary:
         record = work()
-        text, blocks = result_message(done, record)
+        text, blocks = result_message(done, record, services.access.offered(client, origin.user_id))
         tell_user(client, origin.user_id, text=text, blocks=blocks, channel_id=meta.channel)
         return record
 
