@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from actions.context import ActionContext
+from actions.digest_duplicates import DUPLICATES_KEY, duplicate_group_items, fetch_duplicate_groups
+from actions.digest_item import DigestItem
 from actions.errors import InvalidInput
 from actions.escaping import format_soql
 from actions.objects import BY_PREFIX, record_url
@@ -32,15 +34,6 @@ class Window:
     start: datetime
     end: datetime
     today: date  # in the digest's time zone, at the scheduled time
-
-
-@dataclass(frozen=True)
-class DigestItem:
-    title: str
-    url: str | None
-    fields: list[tuple[str, str]] = field(default_factory=list)
-    record_id: str | None = None
-    convertible_lead: bool = False
 
 
 class KindParams(BaseModel):
@@ -268,6 +261,9 @@ class DigestKind:
     params: type[KindParams]
     query: Callable[[Any, Window], str]
     items: Callable[[list[dict[str, Any]], str, Any], list[DigestItem]]
+    # How the rows are fetched when it is not one SOQL query (``query`` is then the key
+    # under which digests due at the same time share the call).
+    fetch: Callable[[ActionContext, str], list[dict[str, Any]]] | None = None
 
 
 KINDS: dict[str, DigestKind] = {
@@ -308,10 +304,11 @@ KINDS: dict[str, DigestKind] = {
         DigestKind(
             "duplicates",
             "Possible duplicates",
-            "Leads that share an email address.",
+            "Leads and contacts that share an email address, across both objects.",
             NoParams,
-            lambda p, w: DUPLICATES_QUERY,
-            lambda rows, url, p: duplicate_items(rows, url),
+            lambda p, w: DUPLICATES_KEY,
+            lambda rows, url, p: duplicate_group_items(rows, url),
+            fetch=fetch_duplicate_groups,
         ),
         DigestKind(
             "hot_leads",
@@ -331,34 +328,6 @@ KINDS: dict[str, DigestKind] = {
         ),
     )
 }
-
-
-# -- duplicates: one aggregate query ---------------------------------------------------------
-
-DUPLICATES_QUERY = (
-    "SELECT Email, COUNT(Id) n, MIN(Id) first_id, MAX(Id) last_id FROM Lead "
-    "WHERE IsConverted = false AND Email != null "
-    "GROUP BY Email HAVING COUNT(Id) > 1 ORDER BY COUNT(Id) DESC LIMIT 200"
-)
-
-
-def duplicate_items(rows: list[dict[str, Any]], instance_url: str) -> list[DigestItem]:
-    items = []
-    for r in rows:
-        first, last = r.get("first_id"), r.get("last_id")
-        links = [
-            f"<{record_url(instance_url, 'Lead', i)}|{i}>"
-            for i in dict.fromkeys([first, last])
-            if i
-        ]
-        items.append(
-            DigestItem(
-                title=str(r.get("Email")),
-                url=None,
-                fields=[("Leads", _fmt(r.get("n"))), ("Records", " ".join(links))],
-            )
-        )
-    return items
 
 
 # -- custom SOQL: read-only, row limit -------------------------------------------------------
@@ -422,6 +391,12 @@ def fetch_rows(ctx: ActionContext, soql: str) -> list[dict[str, Any]]:
     """The rows of one query: one API call (the row limit keeps it to one page)."""
     result = ctx.connection.call(lambda sf: sf.query(soql))
     return list(result.get("records") or [])
+
+
+def fetch_kind_rows(ctx: ActionContext, kind: str, query: str) -> list[dict[str, Any]]:
+    """The rows of one run of ``kind``: one API call (its own fetch, else one SOQL query)."""
+    fetch = KINDS[kind].fetch
+    return fetch(ctx, query) if fetch else fetch_rows(ctx, query)
 
 
 def to_items(

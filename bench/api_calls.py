@@ -4,12 +4,14 @@ Starts the Salesforce emulator, connects with client credentials, runs every cas
 (describes and the converted lead status are fetched then), again warm in the same process,
 and again in a new process on the same database (the metadata cache is shared through it).
 Prints a table and exits 1 when a warm count misses its target (1 call per create, update,
-delete and lookup; at most 2 per conversion) or when any token request was made after
-the warm-up.
+delete, lookup, find_duplicates and merge; at most 2 per conversion) or when any token request
+was made after the warm-up. The org's seeded duplicate rules are active (names and emails are
+unique, so only the duplicate cases find matches).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 import tempfile
@@ -25,6 +27,7 @@ from actions.context import ActionContext
 from actions.registry import run_action
 from tests.e2e.harness import CC_CLIENT_ID, CC_CLIENT_SECRET, start_emulator
 from tests.fakes.salesforce import SalesforceEmulator
+from tests.fakes.salesforce.duplicates import SEEDED_RULES
 
 Input = Callable[[SalesforceEmulator], dict[str, Any]]
 
@@ -37,13 +40,36 @@ class Case:
     target: int
 
 
+_SEQ = itertools.count()
+
+
 def _lead(emu: SalesforceEmulator) -> str:
-    return emu.insert("Lead", {"LastName": "Bench", "Company": "Co", "Email": "b@example.com"})
+    n = next(_SEQ)
+    return emu.insert("Lead", {"LastName": f"Bench{n}", "Company": "Co", "Email": f"b{n}@x.io"})
+
+
+def _duplicate_leads(emu: SalesforceEmulator) -> dict[str, Any]:
+    """A lead, and a lead and a contact with its email (found in one call)."""
+    email = f"dup{next(_SEQ)}@x.io"
+    emu.insert("Lead", {"LastName": "Dup", "Company": "Co", "Email": email})
+    emu.insert("Contact", {"LastName": "Dup", "Email": email})
+    return {"object": "lead", "name": "New Person", "email": email}
+
+
+def _merge_input(emu: SalesforceEmulator) -> dict[str, Any]:
+    master, dup = _lead(emu), _lead(emu)
+    emu.insert("Task", {"Subject": "Call", "WhoId": dup})
+    return {"master_id": master, "duplicate_ids": [dup], "fields": {"Phone": "555-0101"}}
 
 
 CASES = [
     *(
-        Case(f"create {obj}", "create_record", lambda _e, o=obj: {"object": o, "name": "A B"}, 1)
+        Case(
+            f"create {obj}",
+            "create_record",
+            lambda _e, o=obj: {"object": o, "name": f"A B{next(_SEQ)}"},
+            1,
+        )
         for obj in ("lead", "contact", "account", "opportunity", "case", "campaign")
     ),
     Case("update lead", "update_record", lambda e: {"id": _lead(e), "phone": "555-0100"}, 1),
@@ -61,7 +87,7 @@ CASES = [
         1,
     ),
     Case("lookup by id", "lookup_record", lambda e: {"id": _lead(e)}, 1),
-    Case("lookup by email", "lookup_record", lambda _e: {"email": "b@example.com"}, 1),
+    Case("lookup by email", "lookup_record", lambda _e: {"email": "b1@x.io"}, 1),
     Case("lookup by phone", "lookup_record", lambda _e: {"phone": "555-0100"}, 1),
     Case("lookup by name", "lookup_record", lambda _e: {"name": "Bench"}, 1),
     Case("lookup case by name", "lookup_record", lambda _e: {"name": "Sub", "object": "case"}, 1),
@@ -69,9 +95,14 @@ CASES = [
     Case(
         "convert into account",
         "convert_lead",
-        lambda e: {"lead_id": _lead(e), "account_id": e.insert("Account", {"Name": "A"})},
+        lambda e: {
+            "lead_id": _lead(e),
+            "account_id": e.insert("Account", {"Name": f"A{next(_SEQ)}"}),
+        },
         2,
     ),
+    Case("find duplicates", "find_duplicates", _duplicate_leads, 1),
+    Case("merge 2 leads", "merge_records", _merge_input, 1),
 ]
 
 
@@ -84,6 +115,7 @@ def calls(emu: SalesforceEmulator, ctx: ActionContext, case: Case) -> int:
 
 def main() -> int:
     emu = start_emulator()
+    emu.activate_duplicate_rules(*SEEDED_RULES)
     os.environ["REQUESTS_CA_BUNDLE"] = emu.ca_bundle
     contexts: list[ActionContext] = []
     try:

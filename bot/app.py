@@ -7,10 +7,12 @@ Nothing is built at import time. ``auth.test`` is not called here (Bolt would on
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -24,7 +26,9 @@ from bot.access_middleware import access_middleware
 from bot.config import Settings
 from bot.listeners import register_all
 from bot.middleware import services_middleware
+from bot.request_guard import signature_problem
 from bot.services import Services
+from bot.slack_urls import is_slack_response_url, slack_reply_hosts
 
 logger = logging.getLogger(__name__)
 
@@ -67,23 +71,66 @@ def create_app(
     app.use(services_middleware(services or Services.build(settings, client)))
     app.use(access_middleware())
     register_all(app)
-    app.error(on_error)
+    app.error(make_error_handler(settings))
     return app
 
 
-def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
-    """Unexpected failures: logged with the stack, and the user told briefly where possible."""
-    logger.error("listener failed: %s", type(error).__name__, exc_info=error)
-    response_url = body.get("response_url") or next(
-        (r.get("response_url") for r in body.get("response_urls") or []), None
-    )
-    if response_url:
+def make_error_handler(settings: Settings) -> Callable[..., BoltResponse | None]:
+    """Bolt's error handler: unexpected failures are logged with the stack, and the user is
+    told briefly, but only for a request Slack sent (signed, or over Socket Mode) and only
+    at a Slack response_url: nothing from an unverified body is ever acted on."""
+    assert settings.slack_signing_secret is not None
+    secret = settings.slack_signing_secret.get_secret_value().encode()
+    reply_hosts = slack_reply_hosts(settings.slack_api_url)
+
+    def on_error(error: Exception, request: BoltRequest, body: Any) -> BoltResponse | None:
+        logger.error("listener failed: %s", type(error).__name__, exc_info=error)
+        if not _sent_by_slack(request, secret):
+            logger.warning("not replying to a request that was not verified")
+            return None
+        url = _response_url(body)
+        if url is None:
+            return None
+        if not is_slack_response_url(url, reply_hosts):
+            logger.warning("not replying to a response_url outside Slack")
+            return None
         try:
-            WebhookClient(response_url, timeout=5).send(
+            WebhookClient(url, timeout=5).send(
                 text=":boom: Something went wrong in sfbot; the error was logged for the admins.",
                 response_type="ephemeral",
                 replace_original=False,
             )
         except (SlackApiError, OSError):
             logger.warning("could not tell the user about the failure")
-    return None
+        return None
+
+    return on_error
+
+
+def _sent_by_slack(request: BoltRequest, secret: bytes) -> bool:
+    if request.mode == "socket_mode":  # the socket itself is authenticated by the app token
+        return True
+    problem = signature_problem(
+        secret,
+        _header(request, "x-slack-request-timestamp"),
+        _header(request, "x-slack-signature"),
+        request.raw_body.encode("utf-8"),
+        time.time(),
+    )
+    return problem is None
+
+
+def _header(request: BoltRequest, name: str) -> str | None:
+    values = request.headers.get(name) or []
+    return values[0] if values else None
+
+
+def _response_url(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    url = body.get("response_url")
+    if url is None and isinstance(body.get("response_urls"), list):
+        url = next(
+            (r.get("response_url") for r in body["response_urls"] if isinstance(r, dict)), None
+        )
+    return url if isinstance(url, str) else None

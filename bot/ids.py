@@ -31,6 +31,7 @@ class ActionId(StrEnum):
     CONVERT_LEAD = "sf_record_convert"
     DELETE_RECORD = "sf_record_delete"
     OPEN_RECORD = "sf_record_open"  # link button: Slack still sends block_actions
+    MERGE_RECORDS = "sf_record_merge"  # value: record ids, comma-separated (card, digest)
     # modal elements
     OBJECT_PICKER = "sf_object_picker"
     FIELD_INPUT = "sf_field_input"

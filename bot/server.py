@@ -12,6 +12,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from actions.connect import connection_status
+from bot.request_guard import MAX_BODY_BYTES, RequestGuard
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
@@ -21,7 +22,11 @@ HEALTH_PATH = "/healthz"
 
 
 def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
-    slack_handler = SlackRequestHandler(app, path=EVENTS_PATH)
+    signing_secret = services.settings.slack_signing_secret
+    assert signing_secret is not None, "create_app refuses to build without a signing secret"
+    slack_handler = RequestGuard(
+        SlackRequestHandler(app, path=EVENTS_PATH), signing_secret.get_secret_value()
+    )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -38,9 +43,16 @@ def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        return slack_handler(environ, start_response)
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            return slack_handler(environ, start_response)
+        return _not_found(start_response)
 
     return wsgi
+
+
+def _not_found(start_response: Callable[..., Any]) -> list[bytes]:
+    start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
+    return [b"Not Found"]
 
 
 def serve_http(app: App, services: Services, host: str, port: int, threads: int) -> None:
@@ -52,4 +64,5 @@ def serve_http(app: App, services: Services, host: str, port: int, threads: int)
         threads=threads,
         ident="sfbot",
         clear_untrusted_proxy_headers=True,
+        max_request_body_size=MAX_BODY_BYTES,  # 413 before the body is buffered
     )

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from actions.digest_kinds import DigestItem
+from actions.digest_item import DigestItem
 from bot.blocks.text import HEADER_MAX, SECTION_TEXT_MAX, escape_mrkdwn, link, truncate
 from bot.ids import ActionId
 
@@ -36,6 +36,10 @@ def item_block(item: DigestItem) -> SectionBlock:
     if item.convertible_lead and item.record_id:
         accessory = ButtonElement(
             text="Convert", action_id=ActionId.CONVERT_LEAD, value=item.record_id, style="primary"
+        )
+    elif len(item.merge_ids) > 1:
+        accessory = ButtonElement(
+            text="Merge…", action_id=ActionId.MERGE_RECORDS, value=",".join(item.merge_ids)
         )
     return SectionBlock(text=MarkdownTextObject(text=text), accessory=accessory)
 

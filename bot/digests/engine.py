@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from actions.context import ActionContext
-from actions.digest_kinds import KINDS, Window, build_query, fetch_rows, to_items
+from actions.digest_kinds import KINDS, Window, build_query, fetch_kind_rows, to_items
 from actions.errors import ActionError, InvalidInput
 from bot.blocks.digest import digest_blocks, digest_fallback_text
 from bot.digests.schedule import Schedule, fire_times, next_fire, trigger_for
@@ -245,7 +245,8 @@ class DigestEngine:
             window = self.window(digest, run.scheduled_for)
             soql = build_query(digest.kind, digest.params, window)
             rows = self.queries.rows(
-                (soql, run.scheduled_for), lambda: fetch_rows(self.actions, soql)
+                (soql, run.scheduled_for),
+                lambda: fetch_kind_rows(self.actions, digest.kind, soql),
             )
             items = to_items(self.actions, digest.kind, digest.params, rows)
         except InvalidInput as exc:
@@ -310,7 +311,8 @@ class DigestEngine:
         now = self.clock.now()
         window = self.window(digest, now)
         soql = build_query(digest.kind, digest.params, window)
-        items = to_items(self.actions, digest.kind, digest.params, fetch_rows(self.actions, soql))
+        rows = fetch_kind_rows(self.actions, digest.kind, soql)
+        items = to_items(self.actions, digest.kind, digest.params, rows)
         blocks = digest_blocks(
             name=digest.name,
             kind_label=KINDS[digest.kind].label,

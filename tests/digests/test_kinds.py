@@ -3,6 +3,7 @@ what items, and that a run is exactly one API call."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,15 +12,15 @@ from urllib.parse import parse_qs
 import pytest
 
 from actions.context import ActionContext
+from actions.digest_duplicates import GROUP_QUERIES, MAX_GROUPS
 from actions.digest_kinds import (
-    DUPLICATES_QUERY,
     KINDS,
     MAX_ROWS,
     Window,
     build_query,
     check_custom_query,
     check_read_only_soql,
-    fetch_rows,
+    fetch_kind_rows,
     parse_params,
     to_items,
     with_row_limit,
@@ -53,7 +54,7 @@ def run(
     ctx: ActionContext, kind: str, params: dict[str, Any] | None = None, window: Window = WINDOW
 ) -> list:
     soql = build_query(kind, params or {}, window)
-    return to_items(ctx, kind, params or {}, fetch_rows(ctx, soql))
+    return to_items(ctx, kind, params or {}, fetch_kind_rows(ctx, kind, soql))
 
 
 def lead(emu: SalesforceEmulator, name: str, **fields: Any) -> str:
@@ -188,7 +189,17 @@ def test_stale_leads_by_last_modified_date(ctx: ActionContext, emu: SalesforceEm
     assert emu.api_calls == 1
 
 
-def test_duplicates_come_from_one_aggregate_query_with_record_links(
+def composite_queries(emu: SalesforceEmulator) -> list[str]:
+    """The SOQL of every query subrequest of the composite requests the emulator received."""
+    out = []
+    for r in emu.request_log:
+        if r["server"] == "instance" and r["path"].rstrip("/").endswith("/composite"):
+            for sub in json.loads(r["body"])["compositeRequest"]:
+                out.append(parse_qs(sub["url"].split("?", 1)[1])["q"][0])
+    return out
+
+
+def test_duplicates_across_leads_and_contacts_in_one_call_with_merge_buttons(
     ctx: ActionContext, emu: SalesforceEmulator
 ) -> None:
     triple = [lead(emu, f"Tri {i}", Email="same@example.com") for i in range(3)]
@@ -196,22 +207,44 @@ def test_duplicates_come_from_one_aggregate_query_with_record_links(
     lead(emu, "Unique", Email="unique@example.com")
     lead(emu, "No email")
     lead(emu, "Converted twin", Email="unique@example.com", IsConverted=True)
+    crossed_lead = lead(emu, "Cross", Email="Cross@Example.com")
+    crossed_contact = emu.insert("Contact", {"LastName": "Cross", "Email": "cross@example.com"})
+    contacts = [emu.insert("Contact", {"LastName": f"C{i}", "Email": "c@x.io"}) for i in range(2)]
+    emu.insert("Contact", {"LastName": "Alone", "Email": "alone@x.io"})
     emu.reset_counters()
     items = run(ctx, "duplicates")
-    assert emu.api_calls == 1
-    (soql,) = queries(emu)
-    assert soql == DUPLICATES_QUERY
-    assert "GROUP BY Email HAVING COUNT(Id) > 1" in soql
-    assert [i.title for i in items] == ["same@example.com", "pair@example.com"]
-    fields = [dict(i.fields) for i in items]
-    assert [f["Leads"] for f in fields] == ["3", "2"]
-    for ids, f in ((triple, fields[0]), (pair, fields[1])):
-        links = f["Records"]
-        for record_id in (min(ids), max(ids)):
-            assert f"/lightning/r/Lead/{record_id}/view|{record_id}>" in links
-    # the links reach the message unescaped (they are Slack links)
-    block = item_block(items[0]).to_dict()
-    assert f"<{ctx.instance_url()}/lightning/r/Lead/{min(triple)}/view|" in block["text"]["text"]
+    assert emu.api_calls == 1  # one composite request
+    assert composite_queries(emu) == list(GROUP_QUERIES.values())
+    by_title = {i.title.lower(): i for i in items}
+    assert items[0].title == "same@example.com"  # the largest group first
+    assert set(by_title) == {"same@example.com", "pair@example.com", "cross@example.com", "c@x.io"}
+    cross = by_title["cross@example.com"]
+    assert dict(cross.fields)["Leads"] == "1" and dict(cross.fields)["Contacts"] == "1"
+    assert set(cross.merge_ids) == {crossed_lead, crossed_contact}
+    assert set(by_title["c@x.io"].merge_ids) == set(contacts)
+    assert set(by_title["same@example.com"].merge_ids) == {min(triple), max(triple)}
+    assert dict(by_title["pair@example.com"].fields)["Leads"] == "2"
+    assert set(by_title["pair@example.com"].merge_ids) == set(pair)
+    links = dict(cross.fields)["Records"]
+    assert f"/lightning/r/Contact/{crossed_contact}/view|{crossed_contact}>" in links
+    block = item_block(by_title["c@x.io"]).to_dict()
+    assert block["accessory"]["action_id"] == ActionId.MERGE_RECORDS
+    assert set(block["accessory"]["value"].split(",")) == set(contacts)
+
+
+def test_duplicates_says_when_an_object_has_more_emails_than_compared(
+    ctx: ActionContext, emu: SalesforceEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import actions.digest_duplicates as dd
+
+    monkeypatch.setattr(dd, "MAX_GROUPS", 3)
+    for i in range(3):
+        lead(emu, f"L{i}", Email=f"l{i}@x.io")
+    items = run(ctx, "duplicates")
+    assert "Only the first" in items[-1].title and dict(items[-1].fields) == {
+        "Objects with more": "Lead"
+    }
+    assert MAX_GROUPS == 2000
 
 
 def test_hot_leads_threshold_order_and_a_convert_button_each(
@@ -283,7 +316,7 @@ def test_a_run_is_one_api_call_even_with_many_rows(
     assert len(items) <= MAX_ROWS
     if kind not in ("closing_opportunities", "duplicates"):
         assert len(items) == MAX_ROWS
-    assert f"LIMIT {MAX_ROWS}" in queries(emu)[0]
+        assert f"LIMIT {MAX_ROWS}" in queries(emu)[0]
 
 
 def test_params_are_validated() -> None:

@@ -434,21 +434,21 @@ def test_a_slow_holder_finishing_after_a_take_over_does_not_overwrite_the_record
 ) -> None:
     """a's Salesforce query outlives its lease; b takes over and posts; then a's query comes
     back failed (or empty): the run stays posted and nobody is told it failed."""
-    original = engine_module.fetch_rows
+    original = engine_module.fetch_kind_rows
     calls = 0
 
-    def slow_query(ctx: Any, soql: str) -> list[dict]:
+    def slow_query(ctx: Any, kind: str, soql: str) -> list[dict]:
         nonlocal calls
         calls += 1
         if calls > 1:
-            return original(ctx, soql)
+            return original(ctx, kind, soql)
         clock.advance(LEASE + timedelta(seconds=1))
         assert [o.state for o in b.tick()] == [POSTED]
         if outcome == "fails":
             raise SalesforceUnavailable("Salesforce did not answer in time")
         return []
 
-    monkeypatch.setattr(engine_module, "fetch_rows", slow_query)
+    monkeypatch.setattr(engine_module, "fetch_kind_rows", slow_query)
     clock.set(NINE + timedelta(seconds=3))
     (late,) = a.tick()
     assert late.state == "taken_over"

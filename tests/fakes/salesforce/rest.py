@@ -14,6 +14,7 @@
   "nextRecordsUrl"?}; GET /query/{queryLocator}; batches up to 2000 records; an invalid SOQL ->
   MALFORMED_QUERY ("Query", resources_query.htm; "Query More Results").
 * Search: GET /search/?q=SOSL -> {"searchRecords": [...]} (resources_search.htm).
+* Composite: POST /composite (composite.py), one API call for up to 25 subrequests.
 * Limits: GET /limits/ -> {"DailyApiRequests": {"Max", "Remaining"}, ...} (resources_limits).
 * Methods an object does not allow answer 405 METHOD_NOT_ALLOWED "HTTP Method 'X' not allowed.
   Allowed are ..." (HTTP 405 in "Status Codes and Error Responses").
@@ -24,7 +25,7 @@ from __future__ import annotations
 import json
 import secrets
 
-from . import soql, soql_eval, sosl
+from . import composite, soql, soql_eval, sosl
 from .errors import SFError, not_found
 from .ids import to18
 from .schema import ObjectDef
@@ -130,6 +131,8 @@ class Rest:
             return 200, sosl.search(self.store, q, version)
         if head == "limits" and method == "GET" and not rest:
             return 200, self.limits()
+        if head == "composite" and method == "POST" and not rest:
+            return 200, composite.run(self, version, _json_body(body))
         if head in {"query", "search", "limits"}:
             raise _method_not_allowed(method, ["GET", "HEAD"])
         raise not_found()
