@@ -26,6 +26,7 @@ from bot.access import Refusal
 from bot.blocks.modal import modal, note
 from bot.permissions import required
 from bot.services import Services, services_of
+from bot.slack_urls import is_slack_response_url, slack_reply_hosts
 from storage.audit_store import AuditEntry
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,8 @@ def tell_refusal(
     if kind == "block_suggestion":
         return BoltResponse(status=200, body={"options": []})
     response_url = body.get("response_url")
+    if not is_slack_response_url(response_url, slack_reply_hosts(services.settings.slack_api_url)):
+        response_url = None  # only ever a reply to Slack (bot.slack_urls)
     view_id = (body.get("view") or {}).get("id")
     trigger_id = body.get("trigger_id")
 

@@ -60,6 +60,7 @@ BLOCK_ACTIONS: dict[str, Permission] = {
     ActionId.CONVERT_LEAD: Permission.CONVERT_LEAD,
     ActionId.ACCOUNT_CHOICE: Permission.CONVERT_LEAD,
     ActionId.DELETE_RECORD: Permission.DELETE_RECORD,
+    ActionId.MERGE_RECORDS: Permission.MERGE_RECORDS,
     ActionId.CONNECT_FLOW: ADMIN,
     ActionId.DISCONNECT: ADMIN,
     ActionId.DIGEST_RUN_NOW: ADMIN,

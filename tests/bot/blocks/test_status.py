@@ -65,7 +65,7 @@ def test_actions_are_listed_with_optional_inputs_marked():
     for name in ACTIONS:
         assert f"`{name}(" in text
     line = action_line(ACTIONS["create_record"].describe())
-    assert "create_record(object, name, phone?, description?, email?, fields?)" in line
+    assert "create_record(object, name, phone?, description?, email?, fields?, allow_save?)" in line
     assert "→ `{id}`" in line
 
 
