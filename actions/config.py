@@ -22,3 +22,24 @@ class ActionsSettings(StorageSettings):
         validation_alias="SFBOT_METADATA_TTL_HOURS",
         description="How long describes and picklists are cached before they are fetched again.",
     )
+    flow_runs_per_minute: int = Field(
+        default=30,
+        ge=1,
+        le=100000,
+        validation_alias="SFBOT_FLOW_RUNS_PER_MINUTE",
+        description="At most this many runs per flow per minute; beyond it runs are skipped.",
+    )
+    flow_api_budget_percent: float = Field(
+        default=20.0,
+        gt=0,
+        le=100,
+        validation_alias="SFBOT_FLOW_API_BUDGET_PERCENT",
+        description="Flows may use this share of the org's daily API limit (from /limits).",
+    )
+    flow_workers: int = Field(
+        default=8,
+        ge=1,
+        le=256,
+        validation_alias="SFBOT_FLOW_WORKERS",
+        description="Threads that run flow steps in each process.",
+    )

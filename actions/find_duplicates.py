@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from actions.base import ActionInput, ActionOutput, ExtraFields
 from actions.context import ActionContext
-from actions.errors import InvalidInput
+from actions.errors import InvalidInput, SalesforceRefused
 from actions.fields import build_fields
 from actions.objects import BY_API_NAME, normalize_id, object_spec, record_url
 from actions.sf_errors import refusal_from_errors
@@ -128,7 +128,17 @@ def find_duplicates(ctx: ActionContext, inp: FindDuplicatesInput) -> FindDuplica
             raise refusal_from_errors(400, result_errors(result), write=False)
         return parse_matches(result)
 
-    matches = ctx.connection.call_raw(attempt)
+    try:
+        matches = ctx.connection.call_raw(attempt)
+    except SalesforceRefused as exc:
+        if "no active duplicate rule" in exc.message.lower():
+            raise SalesforceRefused(
+                f"the org has no active duplicate rule for {spec.label.lower()}s: an admin "
+                "activates one in Setup > Duplicate Rules",
+                code="NO_ACTIVE_DUPLICATE_RULE",
+                fields=["object"],
+            ) from exc
+        raise
     instance = ctx.instance_url()
     seen: dict[str, Duplicate] = {}
     for m in matches:

@@ -45,7 +45,7 @@ def log_activity(ctx: ActionContext, inp: LogActivityInput) -> LogActivityOutput
     body = {
         "Subject": inp.subject,
         "Description": task_description(inp.text, inp.source_url),
-        "Status": ctx.metadata.closed_task_status(),  # "Completed" unless the org renamed it
+        "Status": ctx.metadata.closed_task_status(),  # an API name, "Completed" by default
         "ActivityDate": date.today().isoformat(),
         ("WhoId" if spec.key in WHO_OBJECTS else "WhatId"): record_id,
     }

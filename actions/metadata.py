@@ -121,24 +121,27 @@ class Metadata:
 
         return ObjectDescribe(self._cached(f"describe:{api_name}", fetch))
 
-    def _first_value(self, key: str, soql: str, field: str, what: str) -> str:
+    def _first_value(self, key: str, soql: str, field: str, what: str, code: str) -> str:
         def fetch() -> str:
             result = self.connection.call(lambda sf: sf.query(soql))
             records = result.get("records") or []
             if not records:
-                raise SalesforceRefused(f"the org has no {what}", code="NO_" + key.upper())
+                raise SalesforceRefused(f"the org has no {what}", code=code)
             return str(records[0][field])
 
         return str(self._cached(key, fetch))
 
     def converted_lead_status(self) -> str:
-        """The LeadStatus that ``convertLead`` needs (``IsConverted = true``)."""
+        """The LeadStatus API name that ``convertLead`` needs as ``convertedStatus``
+        (``IsConverted = true``). Never the label (``MasterLabel``): admins rename labels, and
+        Salesforce answers INVALID_STATUS to a label that is not also the API name. (The cache
+        key changed with the field, so a label cached by an older sfbot is not reused.)"""
         return self._first_value(
-            "converted_status",
-            "SELECT MasterLabel FROM LeadStatus WHERE IsConverted = true "
-            "ORDER BY SortOrder LIMIT 1",
-            "MasterLabel",
+            "converted_status_api_name",
+            "SELECT ApiName FROM LeadStatus WHERE IsConverted = true ORDER BY SortOrder LIMIT 1",
+            "ApiName",
             "lead status marked as converted",
+            "NO_CONVERTED_STATUS",
         )
 
     def closed_task_status(self) -> str:
@@ -148,6 +151,7 @@ class Metadata:
             "SELECT ApiName FROM TaskStatus WHERE IsClosed = true ORDER BY SortOrder LIMIT 1",
             "ApiName",
             "task status marked as closed",
+            "NO_CLOSED_TASK_STATUS",
         )
 
     def first_open_stage(self) -> str:
@@ -158,4 +162,5 @@ class Metadata:
             "ORDER BY SortOrder LIMIT 1",
             "ApiName",
             "open opportunity stage",
+            "NO_OPEN_STAGE",
         )

@@ -124,3 +124,26 @@ def run_action(ctx: ActionContext, name: str, raw: Mapping[str, Any]) -> BaseMod
     """Validate ``raw`` against the action's input model and run it."""
     action = get_action(name)
     return action.run(ctx, parse_input(action, raw))
+
+
+ID_KEYS = (
+    "id",
+    "object_id",
+    "record_id",
+    "lead_id",
+    "account_id",
+    "contact_id",
+    "opportunity_id",
+    "task_id",
+    "master_id",
+)
+ID_LIST_KEYS = ("duplicate_ids", "merged_ids", "updated_related_ids")
+
+
+def record_ids(model: BaseModel) -> list[str]:
+    """The record ids an action's input or output names (never free text), for the audit log."""
+    data = model.model_dump()
+    ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
+    ids += [str(i) for k in ID_LIST_KEYS for i in data.get(k) or []]
+    ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
+    return ids

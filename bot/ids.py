@@ -19,6 +19,8 @@ class CallbackId(StrEnum):
     ADD_TO_RECORD_MODAL = "sf_add_to_record_modal"
     RESULT_MODAL = "sf_result_modal"
     DIGEST_MODAL = "sf_digest_modal"
+    MERGE_MODAL = "sf_merge_modal"
+    MERGE_CONFIRM_MODAL = "sf_merge_confirm_modal"
     # shortcuts (manifest.yml declares the same ids)
     GLOBAL_CREATE = "sf_create_record"
     MESSAGE_CREATE = "sf_create_from_message"
@@ -32,6 +34,8 @@ class ActionId(StrEnum):
     DELETE_RECORD = "sf_record_delete"
     OPEN_RECORD = "sf_record_open"  # link button: Slack still sends block_actions
     MERGE_RECORDS = "sf_record_merge"  # value: record ids, comma-separated (card, digest)
+    UPDATE_INSTEAD = "sf_update_instead"  # create modal's duplicates: value = record id
+    MERGE_CHOICE = "sf_merge_choice"  # radio buttons in the merge modal
     # modal elements
     OBJECT_PICKER = "sf_object_picker"
     FIELD_INPUT = "sf_field_input"
@@ -87,6 +91,10 @@ class BlockId(StrEnum):
     DIGEST_TIMEZONE = "sf_digest_timezone"
     DIGEST_OPTIONS = "sf_digest_options"
     DIGEST_ROW = "sf_digest_row"
+    # duplicates: the create modal's panel (one block per match) and the merge modal
+    DUPLICATES = "sf_duplicates"
+    DUPLICATE = "sf_duplicate"
+    MERGE_MASTER = "sf_merge_master"
 
 
 FIELD_BLOCK_PREFIX = "sf_field:"
@@ -101,6 +109,14 @@ def field_from_block_id(block_id: str) -> str | None:
     if block_id.startswith(FIELD_BLOCK_PREFIX):
         return block_id[len(FIELD_BLOCK_PREFIX) :]
     return None
+
+
+MERGE_FIELD_PREFIX = "sf_merge_field:"
+
+
+def merge_field_block_id(api_name: str) -> str:
+    """The block_id of a field's choice in the merge modal, e.g. ``sf_merge_field:Phone``."""
+    return MERGE_FIELD_PREFIX + api_name
 
 
 def digest_block_id(digest_id: int) -> str:

@@ -61,6 +61,8 @@ BLOCK_ACTIONS: dict[str, Permission] = {
     ActionId.ACCOUNT_CHOICE: Permission.CONVERT_LEAD,
     ActionId.DELETE_RECORD: Permission.DELETE_RECORD,
     ActionId.MERGE_RECORDS: Permission.MERGE_RECORDS,
+    ActionId.MERGE_CHOICE: Permission.MERGE_RECORDS,
+    ActionId.UPDATE_INSTEAD: Permission.UPDATE_RECORD,
     ActionId.CONNECT_FLOW: ADMIN,
     ActionId.DISCONNECT: ADMIN,
     ActionId.DIGEST_RUN_NOW: ADMIN,
@@ -78,6 +80,8 @@ VIEWS: dict[str, Permission] = {
     CallbackId.UPDATE_MODAL: Permission.UPDATE_RECORD,
     CallbackId.CONVERT_MODAL: Permission.CONVERT_LEAD,
     CallbackId.ADD_TO_RECORD_MODAL: Permission.LOG_ACTIVITY,
+    CallbackId.MERGE_MODAL: Permission.MERGE_RECORDS,
+    CallbackId.MERGE_CONFIRM_MODAL: Permission.MERGE_RECORDS,
     CallbackId.CONNECT_MODAL: ADMIN,
     CallbackId.DIGEST_MODAL: ADMIN,
 }

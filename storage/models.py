@@ -79,7 +79,7 @@ class AuditEntryRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    source: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(80))
     slack_team_id: Mapped[str | None] = mapped_column(String(32))
     slack_user_id: Mapped[str | None] = mapped_column(String(32))
     channel_id: Mapped[str | None] = mapped_column(String(32))
@@ -146,6 +146,110 @@ class DigestRunRow(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     record_count: Mapped[int | None] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class FlowRow(Base):
+    """An applied flow file. ``document`` is the file's data as JSON (channels as ids);
+    ``source`` the YAML as applied. ``version`` changes on every apply, enable or disable."""
+
+    __tablename__ = "flows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    trigger_kind: Mapped[str] = mapped_column(String(32))
+    document: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text, default="")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    owner_user_id: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Scheduled times count from here (set on apply and on enable): no backlog is replayed.
+    active_since: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The owner was told its runs are being skipped (rate limit); cleared when one runs again.
+    throttle_told: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FlowRunRow(Base):
+    """One run of a flow, claimed before its first step: unique per flow and trigger key."""
+
+    __tablename__ = "flow_runs"
+    __table_args__ = (
+        UniqueConstraint("flow_id", "trigger_key", name="uq_flow_runs_flow_key"),
+        Index("ix_flow_runs_flow_started", "flow_id", "started_at"),
+        Index("ix_flow_runs_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    flow_id: Mapped[int] = mapped_column(ForeignKey("flows.id", ondelete="CASCADE"))
+    flow_name: Mapped[str] = mapped_column(String(64))
+    flow_version: Mapped[int] = mapped_column(Integer)
+    trigger_key: Mapped[str] = mapped_column(String(255))
+    trigger_kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))
+    event: Mapped[str] = mapped_column(Text, default="{}")
+    # Step outputs and where the run is: what a paused run resumes from.
+    state: Mapped[str] = mapped_column(Text, default="{}")
+    steps_executed: Mapped[int] = mapped_column(Integer, default=0)
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    claimed_by: Mapped[str | None] = mapped_column(String(128))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class FlowRunStepRow(Base):
+    """One executed step of a run: its resolved input, output or error."""
+
+    __tablename__ = "flow_run_steps"
+    __table_args__ = (Index("ix_flow_run_steps_run", "run_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("flow_runs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(20))
+    input: Mapped[str | None] = mapped_column(Text)
+    output: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FlowAskRow(Base):
+    """An ``ask`` step waiting for a click. ``id`` is random: it travels in the buttons."""
+
+    __tablename__ = "flow_asks"
+    __table_args__ = (Index("ix_flow_asks_status_expires", "status", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("flow_runs.id", ondelete="CASCADE"))
+    step_path: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    choices: Mapped[str] = mapped_column(Text)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    choice: Mapped[str | None] = mapped_column(String(80))
+    answered_by: Mapped[str | None] = mapped_column(String(32))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FlowApiUsageRow(Base):
+    """Salesforce API calls made by flows per UTC day, against the flows' daily budget."""
+
+    __tablename__ = "flow_api_usage"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    # The admins were told the budget ran out today.
+    told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AppSettingRow(Base):

@@ -1,108 +1,390 @@
 """The flow engine: which flows an event starts, claiming it once, running the steps.
 
-CONTRACT with ``bot`` (the Slack side): the methods marked *entry point* below are stable.
+CONTRACT with ``bot`` (the Slack side): the methods marked *entry point* are stable; see
+``actions.flows.ports`` for how they are used.
+
+Exactly once: ``start`` inserts the run row ``(flow, trigger key)`` (unique) before the first
+step; a retry or another replica gets nothing. A paused run is resumed by the one caller that
+closes its ask (click or timeout). A write whose outcome is unknown is never retried: the run
+ends ``outcome_unknown`` and the owner is told, as for a failed run. A run whose process died
+before its first step is run again by whoever finds it; one that died later is not.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from actions.context import ActionContext
-from actions.flows.model import FlowDefinition
-from actions.flows.ports import FlowSlack, TriggerEvent
+from actions.flows import notices
+from actions.flows.action_steps import READ_ONLY
+from actions.flows.flows_cache import Flow, FlowsCache
+from actions.flows.guards import ApiBudget, RateLimit
+from actions.flows.loader import parse_document
+from actions.flows.matching import match_groups, trigger_accepts
+from actions.flows.model import FlowDefinition, walk
+from actions.flows.ports import FlowSlack, PostedMessage, TriggerEvent
+from actions.flows.runner import DatabaseRecorder, StepRunner
+from actions.flows.state import Paused, RunState, StepOutcome
+from actions.flows.step_kinds import BUDGET_USED_UP, RunContext, StepServices
+from actions.flows.views import flow_summary, run_dict
+from storage.audit_store import AuditStore
+from storage.flow_ask_store import ASK_ANSWERED, ASK_TIMED_OUT, ASK_WAITING, FlowAskStore, StoredAsk
+from storage.flow_run_store import (
+    FAILED,
+    OUTCOME_UNKNOWN,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    FlowRunStore,
+    StoredRun,
+)
+from storage.flow_store import FlowStore
+from storage.times import utcnow
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["Flow", "FlowEngine"]
+TIMED_OUT = "timed_out"
 
 
-@dataclass(frozen=True)
-class Flow:
-    """A stored flow: its definition plus what the database keeps about it."""
-
-    id: int
-    name: str
-    owner: str
-    enabled: bool
-    version: int
-    definition: FlowDefinition
-
-    @property
-    def trigger_kind(self) -> str:
-        return self.definition.trigger_kind
-
-
-@dataclass(frozen=True)
-class StartResult:
-    run_id: int
-    status: str  # running, skipped
+def process_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class FlowEngine:
     """One per process; thread-safe. Runs flows on its own worker pool."""
 
-    def __init__(self, ctx: ActionContext, slack: FlowSlack, *, workers: int = 8) -> None:
+    def __init__(
+        self,
+        ctx: ActionContext,
+        slack: FlowSlack,
+        *,
+        workers: int | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        process: str | None = None,
+        refresh_seconds: float = 2.0,
+        lease: timedelta = timedelta(minutes=10),
+    ) -> None:
         self.ctx = ctx
         self.slack = slack
-        self.workers = workers
+        self.now = clock
+        self.process = process or process_id()
+        self.lease = lease
+        self.store = FlowStore(ctx.db)
+        self.runs_store = FlowRunStore(ctx.db)
+        self.asks = FlowAskStore(ctx.db)
+        self.audit = AuditStore(ctx.db)
+        self.cache = FlowsCache(self.store, refresh_seconds)
+        self.rate = RateLimit(self.runs_store, ctx.settings.flow_runs_per_minute)
+        self.budget = ApiBudget(ctx, self.asks, ctx.settings.flow_api_budget_percent)
+        self.pool = ThreadPoolExecutor(
+            max_workers=workers or ctx.settings.flow_workers, thread_name_prefix="sfbot-flow"
+        )
+        self._active = 0
+        self._idle = threading.Condition()
 
-    # -- entry points used by the Slack side -----------------------------------------------
+    # -- which flows ---------------------------------------------------------------------
 
     def flows_for(
         self, kind: str, *, channel: str | None = None, emoji: str | None = None
     ) -> list[Flow]:
-        """*Entry point.* Enabled flows whose trigger is ``kind`` (and, when given, is on
+        """*Entry point.* Enabled flows whose trigger is ``kind`` (and, when given, on
         ``channel`` or on any channel, and for ``emoji``). No Slack or Salesforce call; the
         definitions are cached and re-read when a flow changes in any process."""
-        raise NotImplementedError
+        out = []
+        for flow in self.cache.flows():
+            if not flow.enabled or flow.trigger_kind != kind:
+                continue
+            trigger = flow.definition.trigger
+            if channel is not None and getattr(trigger, "channel", None) not in (None, channel):
+                continue
+            if emoji is not None and getattr(trigger, "emoji", None) not in (
+                None,
+                emoji.strip(":"),
+            ):
+                continue
+            out.append(flow)
+        return sorted(out, key=lambda f: f.name)
 
     def flow(self, name: str) -> Flow | None:
         """*Entry point.* A stored flow by name (enabled or not)."""
-        raise NotImplementedError
+        return next((f for f in self.cache.flows() if f.name == name), None)
 
     def matches(self, flow: Flow, event: TriggerEvent) -> bool:
         """*Entry point.* Whether ``event`` starts ``flow``: kind, channel, thread replies
-        (``threads``), emoji, and the ``match`` regex on ``event.variables["text"]`` (a flow
-        with ``match`` never matches an event without text). Shortcut: ``event.flow`` names it."""
-        raise NotImplementedError
+        (``threads``), emoji (``variables["reaction"]``), and the ``match`` regex on
+        ``variables["text"]`` (a flow with ``match`` never matches an event without text).
+        Shortcut: ``event.flow`` names it."""
+        trigger = flow.definition.trigger
+        return (
+            flow.enabled
+            and trigger_accepts(flow.trigger_kind, trigger, flow.name, event)
+            and match_groups(trigger, event) is not None
+        )
 
-    def start(self, flow: Flow, event: TriggerEvent) -> int | None:
+    # -- starting ------------------------------------------------------------------------
+
+    def start(
+        self, flow: Flow, event: TriggerEvent, *, scheduled_for: datetime | None = None
+    ) -> int | None:
         """*Entry point.* Claim ``(flow, event.key)`` in the database, then run the flow on the
         engine's pool; returns at once. Returns the new run's id; None when this event already
-        started this flow (a retry, another replica). Over the rate limit or the API budget,
-        a ``skipped`` run is recorded (its id is returned) and nothing runs. Call it after the
-        ack."""
-        raise NotImplementedError
+        started this flow (a retry, another replica) or the flow is disabled. Over the rate
+        limit or the API budget, a ``skipped`` run is recorded (its id is returned) and
+        nothing runs. Call it after the ack."""
+        if not flow.enabled:
+            return None
+        now = self.now()
+        day = self.budget.day(now)
+        skip = None
+        recent = self.rate.recent(flow.id, now)
+        if self.budget.exhausted(day):
+            skip = BUDGET_USED_UP
+        elif recent >= self.rate.per_minute:
+            skip = f"more than {self.rate.per_minute} runs of this flow in a minute"
+        run = self.runs_store.claim(
+            flow_id=flow.id,
+            flow_name=flow.name,
+            flow_version=flow.version,
+            trigger_key=event.key,
+            trigger_kind=event.kind,
+            event=asdict(event),
+            claimed_by=self.process,
+            now=now,
+            status=SKIPPED if skip else RUNNING,
+            error=skip,
+            scheduled_for=scheduled_for,
+        )
+        if run is None:
+            return None
+        if skip == BUDGET_USED_UP:
+            self.budget_used_up(day)
+        elif skip:
+            if self.store.mark_throttle_told(flow.id):
+                notices.send_dm(
+                    self.slack, flow.owner, notices.runs_skipped(flow.name, self.rate.per_minute)
+                )
+        else:
+            if recent == 0:
+                self.store.clear_throttle_told(flow.id)
+            self._submit(self._first_run, flow, run, event)
+        return run.id
+
+    def budget_used_up(self, day: str) -> None:
+        if self.asks.mark_budget_told(day):
+            notices.send_admins(self.slack, notices.budget_used_up(self.budget.allowance()))
+
+    # -- asks ----------------------------------------------------------------------------
 
     def resume(self, ask_id: str, choice: str, user: str) -> bool:
         """*Entry point.* Someone clicked ``choice`` on an ask: the waiting run goes on (on the
         pool) with ``steps.ID = {"choice", "user"}``. False when the ask is unknown, already
         answered or timed out, or ``choice`` is not one of its choices (tell the user)."""
-        raise NotImplementedError
+        ask = self.asks.get_ask(ask_id)
+        if ask is None or ask.status != ASK_WAITING or choice not in ask.choices:
+            return False
+        closed = self.asks.close(
+            ask_id, ASK_ANSWERED, choice=choice, user=user, claimed_by=self.process, now=self.now()
+        )
+        if closed is None:
+            return False
+        self._submit(self._continue, closed, choice, user)
+        return True
 
     def expire_asks(self, now: datetime | None = None) -> int:
         """Asks past their timeout go on with ``choice: "timed_out"``; returns how many. The
         engine's scheduler calls it; safe to call from several processes at once."""
-        raise NotImplementedError
+        now = now or self.now()
+        count = 0
+        for ask in self.asks.expired_asks(now):
+            closed = self.asks.close(
+                ask.id, ASK_TIMED_OUT, choice=TIMED_OUT, user=None, claimed_by=self.process, now=now
+            )
+            if closed is not None:
+                count += 1
+                self._submit(self._continue, closed, TIMED_OUT, None)
+        return count
 
-    # -- reading and changing flows (CLI and /sf flow) --------------------------------------
+    def ask(self, ask_id: str) -> StoredAsk | None:
+        """The ask behind a button (the Slack side may show its state)."""
+        return self.asks.get_ask(ask_id)
+
+    # -- running -------------------------------------------------------------------------
+
+    def _submit(self, fn: Callable[..., None], *args: Any) -> None:
+        with self._idle:
+            self._active += 1
+
+        def work() -> None:
+            try:
+                fn(*args)
+            except Exception:  # the run records its own failures; this is a bug
+                logger.exception("flow work failed")
+            finally:
+                with self._idle:
+                    self._active -= 1
+                    self._idle.notify_all()
+
+        self.pool.submit(work)
+
+    def _services(self) -> StepServices:
+        return StepServices(
+            ctx=self.ctx,
+            slack=self.slack,
+            now=self.now,
+            budget=self.budget,
+            audit=self.audit,
+            asks=self.asks,
+            process=self.process,
+            on_budget_used_up=lambda: self.budget_used_up(self.budget.day(self.now())),
+        )
+
+    @staticmethod
+    def _trigger_vars(definition: FlowDefinition, event: TriggerEvent) -> dict[str, Any]:
+        return {**event.variables, "match": match_groups(definition.trigger, event) or {}}
+
+    def _first_run(self, flow: Flow, run: StoredRun, event: TriggerEvent) -> None:
+        definition = flow.definition
+        state = RunState(document=definition.document)
+        rc = RunContext(
+            flow.name, flow.owner, run.id, event, self._trigger_vars(definition, event), state
+        )
+        self._drive(definition, rc, None)
+
+    def _continue(self, ask: StoredAsk, choice: str, user: str | None) -> None:
+        run = self.runs_store.get(ask.run_id)
+        stored = self.store.get_by_id(run.flow_id) if run is not None else None
+        if run is None or stored is None:
+            return
+        state = RunState.from_json(run.state)
+        definition = parse_document(state.document or stored.document, run.flow_name)
+        event = TriggerEvent(**run.event)
+        if ask.channel_id and ask.message_ts:
+            try:
+                self.slack.close_ask(
+                    PostedMessage(ask.channel_id, ask.message_ts), ask.text, choice, user
+                )
+            except Exception:  # the buttons stay; the run goes on
+                logger.exception("could not close ask %s", ask.id)
+        output = {"choice": choice, "user": user}
+        if state.ask_step_row is not None:
+            self.runs_store.step_finished(
+                state.ask_step_row, SUCCEEDED, now=self.now(), output=output
+            )
+        step = next((s for s in walk(definition.steps) if s.path == ask.step_path), None)
+        if step is not None and step.id:
+            state.outputs[step.id] = output
+        state.ask_step_row = None
+        rc = RunContext(
+            run.flow_name,
+            stored.owner_user_id,
+            run.id,
+            event,
+            self._trigger_vars(definition, event),
+            state,
+        )
+        self._drive(definition, rc, ask.step_path)
+
+    def _drive(self, definition: FlowDefinition, rc: RunContext, resume: str | None) -> None:
+        svc = self._services()
+        runner = StepRunner(svc, DatabaseRecorder(self.runs_store, svc))
+        try:
+            runner.run(rc, definition.steps, resume)
+        except Paused:
+            return
+        except StepOutcome as outcome:
+            self._end(rc, outcome.status, outcome.message)
+            return
+        except Exception:
+            logger.exception("flow %s run %s failed", rc.flow_name, rc.run_id)
+            self._end(rc, FAILED, "sfbot failed while running it; the error was logged")
+            return
+        self.runs_store.move(rc.run_id, RUNNING, SUCCEEDED, now=self.now())
+
+    def _end(self, rc: RunContext, status: str, error: str) -> None:
+        if not self.runs_store.move(rc.run_id, RUNNING, status, now=self.now(), error=error):
+            return
+        text = (notices.run_outcome_unknown if status == OUTCOME_UNKNOWN else notices.run_failed)(
+            rc.flow_name, rc.run_id, error
+        )
+        notices.send_dm(self.slack, rc.owner, text)
+
+    # -- recovery ------------------------------------------------------------------------
+
+    def recover(self, now: datetime | None = None) -> int:
+        """Runs whose process died: run again if no step had started, else end them (failed,
+        or outcome_unknown when a write was under way) and tell the owner."""
+        now = now or self.now()
+        count = 0
+        for run in self.runs_store.stale_running(now - self.lease):
+            stored = self.store.get_by_id(run.flow_id)
+            run_full = self.runs_store.get(run.id, with_steps=True)
+            if stored is None or run_full is None:
+                continue
+            if not run_full.steps:
+                if self.runs_store.move(
+                    run.id,
+                    RUNNING,
+                    RUNNING,
+                    now=now,
+                    claimed_by=self.process,
+                    held_by=run.claimed_by,
+                ):
+                    count += 1
+                    self._submit(self._first_run, Flow.of(stored), run, TriggerEvent(**run.event))
+                continue
+            in_flight = [s for s in run_full.steps if s.status == RUNNING]
+            unknown = any(s.kind not in READ_ONLY and s.kind != "if" for s in in_flight)
+            status = OUTCOME_UNKNOWN if unknown else FAILED
+            error = "sfbot stopped during this run" + (
+                f" while step {in_flight[0].step_id or in_flight[0].path} was under way"
+                if in_flight
+                else ""
+            )
+            if self.runs_store.move(
+                run.id, RUNNING, status, now=now, error=error, held_by=run.claimed_by
+            ):
+                count += 1
+                rc_owner = stored.owner_user_id
+                text = (notices.run_outcome_unknown if unknown else notices.run_failed)(
+                    run.flow_name, run.id, error
+                )
+                notices.send_dm(self.slack, rc_owner, text)
+        return count
+
+    # -- reading and changing flows (CLI and /sf flow) ------------------------------------
 
     def list_flows(self) -> list[dict[str, Any]]:
-        """*Entry point.* ``[{"name", "enabled", "trigger", "last_run"}]`` as ``sfbot flow list``
-        prints it (``trigger`` is the kind, ``last_run`` a run summary or None)."""
-        raise NotImplementedError
+        """*Entry point.* ``[{"name", "enabled", "trigger", "last_run", ...}]`` as ``sfbot flow
+        list --json`` prints it (``trigger`` is the kind, ``last_run`` a run summary or None)."""
+        return [flow_summary(f, self.runs_store.last_run(f.id)) for f in self.store.all_flows()]
 
     def runs(self, name: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
         """*Entry point.* Runs, newest first, as ``sfbot flow runs --json`` prints each one:
         ``{"id", "flow", "status", "trigger_key", "started_at", "finished_at", "error",
         "steps": [{"id", "kind", "status", "input", "output", "error"}]}``."""
-        raise NotImplementedError
+        return [run_dict(r) for r in self.runs_store.runs(name, limit)]
 
     def set_enabled(self, name: str, enabled: bool) -> bool:
         """*Entry point.* Enable or disable a flow; False if there is no such flow."""
-        raise NotImplementedError
+        done = self.store.set_enabled(name, enabled, now=self.now())
+        self.cache.invalidate()
+        return done
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """Tests and shutdown: wait until no run is executing in this process."""
-        raise NotImplementedError
+        with self._idle:
+            return self._idle.wait_for(lambda: self._active == 0, timeout)
 
     def shutdown(self) -> None:
         """Stop the worker pool (runs under way finish their current step)."""
+        self.pool.shutdown(wait=False, cancel_futures=False)

@@ -64,10 +64,15 @@ def delete_confirm(record: RecordSummary) -> ConfirmObject:
     )
 
 
+# Objects whose duplicates Salesforce's duplicate rules find (and merge() merges).
+MERGE_FROM_CARD = ("lead", "contact", "account")
+
+
 def card_buttons(
     record: RecordSummary, offered: Collection[str] | None = None
 ) -> list[ButtonElement]:
-    """Open; Update for every record; Convert for open leads; Delete for leads and cases.
+    """Open; Update for every record; Convert for open leads; Merge… for leads, contacts and
+    accounts; Delete for leads and cases.
 
     ``offered``: the actions the user may use (``AccessPolicy.offered``); None: all. A
     button for an action outside it is left out.
@@ -93,6 +98,11 @@ def card_buttons(
             ButtonElement(
                 text="Convert", action_id=ActionId.CONVERT_LEAD, value=record.id, style="primary"
             )
+        )
+    if record.object in MERGE_FROM_CARD and not record.is_converted and may("merge_records"):
+        # The modal finds the duplicates Salesforce's rules match (no call for the card).
+        buttons.append(
+            ButtonElement(text="Merge…", action_id=ActionId.MERGE_RECORDS, value=record.id)
         )
     if OBJECTS[record.object].deletable and may("delete_record"):
         buttons.append(

@@ -71,6 +71,8 @@ class RecordForm:
     picker: bool = False
     note: str | None = None  # e.g. "Loading the lead fields…"
     error: str | None = None  # mrkdwn, shown at the top
+    top: list[Block] = field(default_factory=list)  # e.g. the duplicates a rule found
+    submit: str | None = None  # the submit button's label when not Create/Save
 
 
 def common_fields() -> tuple[FormField, ...]:
@@ -234,6 +236,7 @@ def record_form_view(form: RecordForm) -> View:
                 text=MarkdownTextObject(text=truncate(form.error, SECTION_TEXT_MAX)),
             )
         )
+    blocks.extend(form.top)
     if form.picker:
         blocks.append(object_picker(form.object))
     blocks.extend(field_block(f, form.values.get(f.block_id)) for f in form.fields)
@@ -244,7 +247,7 @@ def record_form_view(form: RecordForm) -> View:
         type="modal",
         callback_id=form.callback_id,
         title=form_title(form.callback_id, form.object),
-        submit="Save" if update else "Create",
+        submit=form.submit or ("Save" if update else "Create"),
         close="Cancel",
         private_metadata=form.metadata,
         blocks=blocks,

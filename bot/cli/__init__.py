@@ -10,6 +10,7 @@ from bot.cli.common import configure_logging
 from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
 from bot.cli.db_cmds import db_group, rotate_key
 from bot.cli.digest_cmd import digest_group
+from bot.cli.flow_cmd import flow_group
 from bot.cli.manifest_cmd import manifest_cmd
 from bot.cli.run_cmd import run
 from bot.cli.settings_cmds import access_group, settings_group
@@ -30,6 +31,7 @@ for command in (
     run_action_cmd,
     audit_cmd,
     digest_group,
+    flow_group,
     settings_group,
     access_group,
     manifest_cmd,

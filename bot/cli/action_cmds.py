@@ -6,10 +6,9 @@ import json
 from typing import Any
 
 import click
-from pydantic import BaseModel
 
 from actions.errors import ActionError, InvalidInput
-from actions.registry import ACTIONS, get_action, parse_input
+from actions.registry import ACTIONS, get_action, parse_input, record_ids
 from bot.cli.common import action_context, handle_errors, print_json
 from storage.audit_store import AuditEntry, AuditStore
 
@@ -68,24 +67,3 @@ def run_action_cmd(name: str, raw_input: str) -> None:
     ids = list(dict.fromkeys(record_ids(inp) + record_ids(out)))
     audit.record(AuditEntry(action=name, outcome="ok", source="cli", object=obj, record_ids=ids))
     print_json(out.model_dump(mode="json"))
-
-
-ID_KEYS = (
-    "id",
-    "object_id",
-    "lead_id",
-    "account_id",
-    "contact_id",
-    "opportunity_id",
-    "master_id",
-)
-ID_LIST_KEYS = ("duplicate_ids", "merged_ids", "updated_related_ids")
-
-
-def record_ids(model: BaseModel) -> list[str]:
-    """The record ids an action's input or output names (never free text)."""
-    data = model.model_dump()
-    ids = [str(data[k]) for k in ID_KEYS if data.get(k)]
-    ids += [str(i) for k in ID_LIST_KEYS for i in data.get(k) or []]
-    ids += [str(r["id"]) for r in data.get("records") or [] if r.get("id")]
-    return ids

@@ -8,6 +8,7 @@ import os
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from actions.flows.scheduler import FlowScheduler
 from bot.app import create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
@@ -53,6 +54,10 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
     app = create_app(settings, client=client, services=services)
     services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
     services.scheduler.start()
+    # The flow engine is built with the Slack side's port (bot/flows); its clock runs here.
+    flows = getattr(services, "flows", None)
+    if flows is not None:
+        FlowScheduler(flows).start()
     if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))

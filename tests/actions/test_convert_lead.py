@@ -6,7 +6,7 @@ import pytest
 
 from actions.errors import InvalidInput, SalesforceRefused
 from actions.objects import normalize_id
-from tests.actions import api_requests, run
+from tests.actions import api_requests, queries_sent, run
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def soap_calls(emu) -> list[dict]:
 def test_convert_into_a_new_account(ctx, emu, lead):
     out = run(ctx, "convert_lead", lead_id=lead)
     converted = emu.get(lead)
-    assert converted["IsConverted"] is True and converted["Status"] == "Closed - Converted"
+    assert converted["IsConverted"] is True and converted["Status"] == "Converted"
     assert converted["ConvertedAccountId"] == out["account_id"]
     assert converted["ConvertedContactId"] == out["contact_id"]
     assert converted["ConvertedOpportunityId"] == out["opportunity_id"]
@@ -45,7 +45,7 @@ def test_convert_into_a_new_account(ctx, emu, lead):
     assert emu.get(out["opportunity_id"])["AccountId"] == out["account_id"]
     (soap,) = soap_calls(emu)
     assert f"<urn:leadId>{lead}</urn:leadId>" in soap["body"]
-    assert "<urn:convertedStatus>Closed - Converted</urn:convertedStatus>" in soap["body"]
+    assert "<urn:convertedStatus>Converted</urn:convertedStatus>" in soap["body"]
     assert "<urn:accountId>" not in soap["body"]
 
 
@@ -121,6 +121,19 @@ def test_deleted_account_is_refused_by_salesforce(ctx, emu, lead):
     assert info.value.code == "INVALID_CROSS_REFERENCE_KEY"
     assert info.value.fields == ["accountId"]
     assert emu.get(lead)["IsConverted"] is False
+
+
+def test_converted_status_is_the_api_name_not_the_renamed_label(ctx, emu, lead):
+    # The emulator's org renamed its converted status: label "Won - converted", API name
+    # "Converted". convertLead takes the API name; the label gets INVALID_STATUS.
+    (status,) = [s for s in emu.store.live("LeadStatus") if s["IsConverted"]]
+    assert (status["MasterLabel"], status["ApiName"]) == ("Won - converted", "Converted")
+    run(ctx, "convert_lead", lead_id=lead)
+    (soap,) = soap_calls(emu)
+    assert "<urn:convertedStatus>Converted</urn:convertedStatus>" in soap["body"]
+    (query,) = [q for q in queries_sent(emu, "query") if "LeadStatus" in q]
+    assert query.startswith("SELECT ApiName FROM LeadStatus WHERE IsConverted = true")
+    assert emu.get(lead)["IsConverted"] is True
 
 
 def test_converted_status_is_queried_once_then_cached(ctx, make_ctx, emu):

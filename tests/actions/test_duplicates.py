@@ -69,7 +69,8 @@ def test_find_duplicates_refusals(ctx, emu):
     assert soap_calls(emu) == []
     with pytest.raises(SalesforceRefused) as refused:  # no active rule in this org
         run(ctx, "find_duplicates", object="lead", email="a@x.io")
-    assert "No active duplicate rules" in refused.value.message
+    assert refused.value.code == "NO_ACTIVE_DUPLICATE_RULE"
+    assert "Setup > Duplicate Rules" in refused.value.message
 
 
 # --------------------------------------------------------------------------- merge

@@ -179,7 +179,7 @@ def test_stale_leads_by_last_modified_date(ctx: ActionContext, emu: SalesforceEm
         emu,
         "converted",
         IsConverted=True,
-        Status="Closed - Converted",
+        Status="Converted",
         LastModifiedDate=sf_time(NOW - timedelta(days=60)),
     )
     emu.reset_counters()
@@ -254,7 +254,7 @@ def test_hot_leads_threshold_order_and_a_convert_button_each(
     hot = lead(emu, "Hot", Lead_Score__c=80)
     hotter = lead(emu, "Hotter", Lead_Score__c=97)
     lead(emu, "Unscored")
-    lead(emu, "Converted", Lead_Score__c=99, IsConverted=True, Status="Closed - Converted")
+    lead(emu, "Converted", Lead_Score__c=99, IsConverted=True, Status="Converted")
     emu.reset_counters()
     items = run(ctx, "hot_leads")
     assert [i.title for i in items] == ["Hotter", "Hot"]

@@ -249,8 +249,10 @@ def test_salesforce_refusal_is_shown_and_nothing_is_created(driver, slack, sf):
     assert r.ack_in_time
     body = r.json()
     assert body["response_action"] == "update"
-    top = body["view"]["blocks"][0]
-    assert top["block_id"] == "sf_error" and existing in top["text"]["text"]
+    # A duplicate rule's refusal shows the rule and its matches above the form.
+    top, match = body["view"]["blocks"][:2]
+    assert top["block_id"] == "sf_duplicates" and "Emulator_Lead_Email_Rule" in top["text"]["text"]
+    assert match["block_id"] == f"sf_duplicate:{existing}"
     assert ids_of(sf, "Lead") == before
     # The form is still there, with what was typed, to fix and submit again.
     shown = slack.views[view["id"]]
@@ -332,6 +334,8 @@ def test_double_submission_creates_one_record(driver, slack, sf):
     finally:
         sf.delay = 0.0
     assert all(r.ack_in_time for r in acks)
+    # The duplicate check and the create may outlast the ack: wait for the work to end.
+    slack.wait_for("chat.postEphemeral", lambda c: name in json.dumps(c["args"]), timeout=15)
     assert [a["Name"] for a in sf.records("Account")].count(name) == 1
     slack.assert_no_invalid_calls()
 

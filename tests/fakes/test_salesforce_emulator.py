@@ -602,7 +602,7 @@ def _soap(emu, session: str, body: str) -> requests.Response:
     )
 
 
-def _convert(lead_id: str, status: str = "Closed - Converted", extra: str = "") -> str:
+def _convert(lead_id: str, status: str = "Converted", extra: str = "") -> str:
     return (
         f"<urn:convertLead><urn:leadConverts><urn:convertedStatus>{status}"
         f"</urn:convertedStatus><urn:leadId>{lead_id}</urn:leadId>{extra}"
@@ -635,13 +635,16 @@ def test_convert_lead(emu):
     assert emu.get(opp)["Name"] == "Acme" and emu.get(opp)["StageName"] == "Prospecting"
     converted = emu.get(lead)
     assert converted["IsConverted"] and converted["ConvertedContactId"] == contact
-    assert converted["Status"] == "Closed - Converted" and converted["ConvertedDate"]
+    assert converted["Status"] == "Converted" and converted["ConvertedDate"]
     again = _soap(emu, token, _convert(lead))
     assert _tag(again.text, "success") == "false"
     assert _tag(again.text, "statusCode") == "CANNOT_UPDATE_CONVERTED_LEAD"
     other = emu.insert("Lead", {"LastName": "B", "Company": "Beta"})
     wrong = _soap(emu, token, _convert(other, status="Working - Contacted"))
     assert _tag(wrong.text, "statusCode") == "INVALID_STATUS"
+    label = _soap(emu, token, _convert(other, status="Won - converted"))  # the label, renamed
+    assert _tag(label.text, "statusCode") == "INVALID_STATUS"
+    assert "invalid convertedStatus: Won - converted" in label.text
     no_opp = _soap(
         emu,
         token,
@@ -653,7 +656,7 @@ def test_convert_lead(emu):
     )
     assert _tag(no_opp.text, "accountId") == acct
     assert '<opportunityId xsi:nil="true"/>' in no_opp.text
-    assert emu.api_calls == 4
+    assert emu.api_calls == 5
 
 
 def test_soap_invalid_session(emu):

@@ -22,6 +22,7 @@ from actions.errors import ActionError
 from actions.lookup_record import RecordSummary
 from actions.objects import OBJECTS, ObjectSpec, record_url
 from actions.registry import ACTIONS, parse_input
+from bot.blocks.duplicates import duplicates_panel
 from bot.blocks.record_modal import (
     INPUT_MAX,
     FormField,
@@ -39,6 +40,12 @@ from bot.blocks.record_modal import (
 )
 from bot.blocks.record_result import done_text, record_summary, result_message
 from bot.blocks.text import with_permalink
+from bot.duplicate_check import (
+    Duplicates,
+    check_duplicates,
+    duplicates_of_refusal,
+    input_digest,
+)
 from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
 from bot.listeners.slack_calls import show_in_view, update_view
@@ -63,6 +70,10 @@ class RecordMeta(BaseModel):
     initial: dict[str, str] = Field(default_factory=dict)  # block_id -> digest of the value shown
     converted: bool | None = None
     permalink: str | None = None  # create from a message: added to the description
+    # create: how many times the duplicates were shown (part of the submission's key), and
+    # the values they were shown for when every rule allows saving ("Create anyway").
+    attempt: int = 0
+    allow_save_for: str | None = None
 
     def dumps(self) -> str:
         return self.model_dump_json(exclude_defaults=True)
@@ -94,6 +105,7 @@ def create_form_view(
     object_name: str | None,
     values: Values,
     error: str | None = None,
+    duplicates: Duplicates | None = None,
 ) -> View:
     """The create modal with ``object_name``'s inputs (or, without one, the picker, Name and
     Description) showing ``values``; the action's defaults fill the inputs not in ``values``."""
@@ -108,6 +120,11 @@ def create_form_view(
             object_name, error = None, error_of(exc)
     meta = meta.model_copy(update={"object": object_name})
     note = ":link: The message's link is added to the description." if meta.permalink else None
+    top, submit = [], None
+    if duplicates is not None and object_name:
+        label = OBJECTS[object_name].label.lower()
+        top = duplicates_panel(label, duplicates.rule, duplicates.matches, duplicates.blocked)
+        submit = "Check again" if duplicates.blocked else "Create anyway"
     form = RecordForm(
         CallbackId.CREATE_MODAL,
         object_name,
@@ -117,6 +134,8 @@ def create_form_view(
         picker=True,
         error=error,
         note=note,
+        top=top,
+        submit=submit,
     )
     return record_form_view(form)
 
@@ -239,17 +258,20 @@ def submit_record(
     meta: RecordMeta,
     origin: SlackOrigin,
     form: Callable[[str], View],
-    work: Callable[[], RecordSummary],
+    work: Callable[[], RecordSummary | View],
 ) -> None:
     """Run a create or update once per view (``bot.modal_submit``) and send the card (where
-    the user started, else by DM) from the worker; the modal closes."""
+    the user started, else by DM) from the worker; the modal closes. A create that found
+    duplicates instead returns the modal to show (nothing was written)."""
     doing, done = ("Creating", "Created") if action == "create" else ("Saving", "Updated")
     modal = CallbackId.CREATE_MODAL if action == "create" else CallbackId.UPDATE_MODAL
     title = form_title(modal, spec.key)
     late = threading.Event()  # set once the ack went out before the outcome
 
-    def work_and_tell() -> RecordSummary:
+    def work_and_tell() -> RecordSummary | View:
         record = work()
+        if isinstance(record, View):
+            return record
         text, blocks = result_message(done, record, services.access.offered(client, origin.user_id))
         tell_user(client, origin.user_id, text=text, blocks=blocks, channel_id=meta.channel)
         return record
@@ -266,14 +288,18 @@ def submit_record(
         view["id"],
         services,
         Submission(
-            key=f"{action}:{view['id']}",
+            key=f"{action}:{view['id']}:{meta.attempt}",
             work=work_and_tell,
-            on_success=lambda _record: None,
+            on_success=lambda result: result if isinstance(result, View) else None,
             on_error=lambda exc: error_outcome(exc, spec, view, form, late=late.is_set()),
             working_view=working_view,
             closed_view=lambda: message_view(title, done_text(done, spec.label, meta.channel)),
-            replay=lambda _stored: None,
-            to_store=lambda record: record.model_dump(mode="json"),
+            replay=lambda stored: View(**stored["view"]) if "view" in (stored or {}) else None,
+            to_store=lambda result: (
+                {"view": result.to_dict()}
+                if isinstance(result, View)
+                else result.model_dump(mode="json")
+            ),
         ),
     )
 
@@ -324,8 +350,34 @@ def on_create_submit(
     except ActionError as exc:
         answer_now(ack, exc, spec, view, form)
         return
+    checked = input_digest(inp)
+    if meta.allow_save_for == checked:  # "Create anyway" for the values the matches were for
+        inp = inp.model_copy(update={"allow_save": True})
 
-    def work() -> RecordSummary:
+    def duplicates_view(found: Duplicates) -> View:
+        shown = {k: v for k, v in values.items() if k != BlockId.OBJECT}
+        if meta.permalink:  # the link is added again on the next submission
+            shown[BlockId.DESCRIPTION] = view_values(view).get(BlockId.DESCRIPTION)
+        seen = meta.model_copy(
+            update={
+                "attempt": meta.attempt + 1,
+                "allow_save_for": None if found.blocked else checked,
+            }
+        )
+        return create_form_view(services, seen, spec.key, shown, duplicates=found)
+
+    def work() -> RecordSummary | View:
+        if not inp.allow_save and (found := check_duplicates(services, origin, inp)):
+            return duplicates_view(found)
+        try:
+            return create_and_summarize()
+        except ActionError as exc:
+            refused = duplicates_of_refusal(services, exc)
+            if refused is None:
+                raise
+            return duplicates_view(refused)
+
+    def create_and_summarize() -> RecordSummary:
         ctx = services.actions
         # The defaults first: after the write, nothing may fail (the claim would be released).
         defaults = creation_defaults(ctx, inp)

@@ -78,21 +78,30 @@ def _obj(
     return ObjectDef(name, label, plural, prefix, {f.name.lower(): f for f in fields}, **kw)
 
 
+# Picklist values have an API name (what the API reads and writes: record fields, convertLead's
+# convertedStatus) and a label (what people see), and an admin may rename the label only.
+# LeadStatus/TaskStatus records carry both (Object Reference, "LeadStatus": "ApiName: Uniquely
+# identifies a picklist value so it can be retrieved without using an id or primary label";
+# "MasterLabel: Label for this lead status value"). The seed org renamed its converted lead
+# status and its closing task status, so a client that sends a label, or assumes "Completed",
+# fails here as it would in such an org.
 # TaskStatus (Object Reference: "TaskStatus": MasterLabel, ApiName, IsClosed, IsDefault,
 # SortOrder): the Task Status picklist values and which of them close a task.
 TASK_STATUSES = (
-    ("Not Started", False),
-    ("In Progress", False),
-    ("Completed", True),
-    ("Waiting on someone else", False),
-    ("Deferred", False),
+    # (ApiName, MasterLabel, IsClosed)
+    ("Not Started", "Not Started", False),
+    ("In Progress", "In Progress", False),
+    ("Done", "Done - closed", True),
+    ("Waiting on someone else", "Waiting on someone else", False),
+    ("Deferred", "Deferred", False),
 )
 
 LEAD_STATUSES = (
-    "Open - Not Contacted",
-    "Working - Contacted",
-    "Closed - Converted",
-    "Closed - Not Converted",
+    # (ApiName, MasterLabel, IsConverted)
+    ("Open - Not Contacted", "Open - Not Contacted", False),
+    ("Working - Contacted", "Working - Contacted", False),
+    ("Converted", "Won - converted", True),
+    ("Closed - Not Converted", "Closed - Not Converted", False),
 )
 OPPORTUNITY_STAGES = (
     # (ApiName, DefaultProbability, IsClosed, IsWon)
@@ -151,7 +160,8 @@ def build_catalog() -> dict[str, ObjectDef]:
                 "Status",
                 "picklist",
                 "Lead Status",
-                picklist=LEAD_STATUSES,
+                picklist=tuple(s[0] for s in LEAD_STATUSES),
+                picklist_labels={s[0]: s[1] for s in LEAD_STATUSES},
                 nillable=False,
                 defaulted=True,
                 default="Open - Not Contacted",
@@ -356,6 +366,7 @@ def build_catalog() -> dict[str, ObjectDef]:
                 "picklist",
                 "Status",
                 picklist=tuple(s[0] for s in TASK_STATUSES),
+                picklist_labels={s[0]: s[1] for s in TASK_STATUSES},
                 nillable=False,
                 defaulted=True,
                 default="Not Started",

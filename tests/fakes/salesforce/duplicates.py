@@ -29,6 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import SFError
+
 BLOCK_MESSAGE = (
     "You're creating a duplicate record. We recommend you use an existing record instead."
 )
@@ -166,3 +168,67 @@ def duplicate_result_json(store, hit: RuleHit, version: str, details: bool) -> d
             if recs
         ],
     }
+
+
+def check_rules(store, obj_name: str, rec: dict) -> None:
+    """On save: a Block rule refuses; an Allow (alert) rule refuses unless the request's
+    Sforce-Duplicate-Rule-Header says allowSave=true. Raises DUPLICATES_DETECTED."""
+    if obj_name == "Lead" and rec.get("IsConverted"):
+        return
+    hits = [h for h in run_rules(store, store.active_rules, obj_name, rec, rec.get("Id")) if h.any]
+    blocking = [h for h in hits if not h.rule.allow_save]
+    if blocking or (hits and not store.rule_header.get("allowSave")):
+        hit = (blocking or hits)[0]
+        details = store.rule_header.get("includeRecordDetails", False)
+        result = duplicate_result_json(store, hit, store.version, details)
+        raise SFError(
+            400, "DUPLICATES_DETECTED", hit.rule.message, [], extra={"duplicateResult": result}
+        )
+
+
+def rule_header(value: str) -> dict[str, bool]:
+    """``allowSave=true; includeRecordDetails=true`` -> {"allowSave": True, ...} (REST
+    "Duplicate Rule Header": every field defaults to false)."""
+    out = {}
+    for part in value.split(";"):
+        key, _, val = part.partition("=")
+        if key.strip():
+            out[key.strip()] = val.strip().lower() == "true"
+    return out
+
+
+def _attributes(rec: dict, version: str) -> dict:
+    from .store import attributes
+
+    return attributes(rec, version)
+
+
+def duplicates_error(obj_name: str, field_name: str, matches: list[dict], version: str) -> SFError:
+    message = "Use one of these records?"
+    match_records = [
+        {
+            "additionalInformation": [],
+            "fieldDiffs": [],
+            "matchConfidence": 100.0,
+            "record": {"attributes": _attributes(m, version), "Id": m["Id"]},
+        }
+        for m in matches
+    ]
+    result = {
+        "allowSave": False,
+        "duplicateRule": f"Emulator_{obj_name}_{field_name}_Rule",
+        "duplicateRuleEntityType": obj_name,
+        "errorMessage": message,
+        "matchResults": [
+            {
+                "entityType": obj_name,
+                "errorMessage": None,
+                "matchEngine": "ExactMatchEngine",
+                "matchRecords": match_records,
+                "rule": f"Emulator_{obj_name}_{field_name}_Match",
+                "size": len(match_records),
+                "success": True,
+            }
+        ],
+    }
+    return SFError(400, "DUPLICATES_DETECTED", message, [], extra={"duplicateResult": result})

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote
 
 from . import server, soap, tls
 from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES, build_catalog
-from .duplicates import SEEDED_RULES
+from .duplicates import SEEDED_RULES, rule_header
 from .errors import OAuthError, SFError, invalid_session, not_found
 from .identity import identity
 from .ids import IdFactory, to18
@@ -36,17 +36,6 @@ def _header(req: server.Request, name: str) -> str:
 
 def _json(status: int, obj: object, extra: list | None = None) -> server.Response:
     return server.Response(status, json.dumps(obj).encode(), [_JSON, *(extra or [])])
-
-
-def rule_header(value: str) -> dict[str, bool]:
-    """``allowSave=true; includeRecordDetails=true`` -> {"allowSave": True, ...} (REST
-    "Duplicate Rule Header": every field defaults to false)."""
-    out = {}
-    for part in value.split(";"):
-        key, _, val = part.partition("=")
-        if key.strip():
-            out[key.strip()] = val.strip().lower() == "true"
-    return out
 
 
 class SalesforceEmulator:
@@ -128,24 +117,24 @@ class SalesforceEmulator:
                 strict=False,
             )
             self.username = "integration@sfbot-emulator.example"
-            for i, label in enumerate(LEAD_STATUSES, start=1):
+            for i, (api_name, label, converted) in enumerate(LEAD_STATUSES, start=1):
                 self.store.create(
                     self.store.catalog["leadstatus"],
                     {
                         "MasterLabel": label,
-                        "ApiName": label,
+                        "ApiName": api_name,
                         "SortOrder": i,
                         "IsDefault": i == 1,
-                        "IsConverted": label == "Closed - Converted",
+                        "IsConverted": converted,
                     },
                     strict=False,
                 )
-            for i, (label, closed) in enumerate(TASK_STATUSES, start=1):
+            for i, (api_name, label, closed) in enumerate(TASK_STATUSES, start=1):
                 self.store.create(
                     self.store.catalog["taskstatus"],
                     {
                         "MasterLabel": label,
-                        "ApiName": label,
+                        "ApiName": api_name,
                         "SortOrder": i,
                         "IsDefault": i == 1,
                         "IsClosed": closed,

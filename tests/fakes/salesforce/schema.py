@@ -38,7 +38,8 @@ class FieldDef:
     updateable: bool = True
     nillable: bool = True
     defaulted: bool = False
-    picklist: tuple[str, ...] = ()
+    picklist: tuple[str, ...] = ()  # API names
+    picklist_labels: dict[str, str] = field(default_factory=dict)  # API name -> label if renamed
     default: object = None
     restricted: bool = False
     ref: tuple[str, ...] = ()
@@ -77,7 +78,7 @@ class FieldDef:
                 {
                     "active": True,
                     "defaultValue": v == self.default,
-                    "label": v,
+                    "label": self.picklist_labels.get(v, v),
                     "validFor": None,
                     "value": v,
                 }

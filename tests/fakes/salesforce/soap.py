@@ -10,7 +10,9 @@ sforce_api_calls_convertlead.htm; "LeadConvert"/"LeadConvertResult"; "SessionHea
 * Response: <convertLeadResponse><result> accountId, contactId, errors[fields, message,
   statusCode], leadId, opportunityId, success </result>... one result per LeadConvert.
 * convertedStatus "Valid LeadStatus value for a converted lead" (a LeadStatus with
-  IsConverted = true), else statusCode INVALID_STATUS "invalid convertedStatus: v".
+  IsConverted = true), else statusCode INVALID_STATUS "invalid convertedStatus: v". The value
+  is the picklist value's API name (LeadStatus.ApiName); its label (MasterLabel) is refused
+  like any other unknown value once an admin renamed it, as a real org does.
   accountId, when given, must be an existing Account; contactId must belong to it.
   opportunityName: "Name of the opportunity to create. If no name is specified, then this
   value defaults to the company name of the lead." Must be blank when doNotCreateOpportunity.
@@ -131,7 +133,7 @@ def convert_one(emu, lc: ET.Element) -> dict:
             ["convertedStatus"],
         )
     status = next(
-        (s for s in store.live("LeadStatus") if status_text in (s["ApiName"], s["MasterLabel"])),
+        (s for s in store.live("LeadStatus") if s["ApiName"] == status_text),
         None,
     )
     if status is None or not status["IsConverted"]:

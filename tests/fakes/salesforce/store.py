@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from .catalog import OPPORTUNITY_STAGES
-from .duplicates import DuplicateRule, duplicate_result_json, run_rules
+from .catalog import OPPORTUNITY_STAGES, TASK_STATUSES
+from .duplicates import DuplicateRule, check_rules, duplicates_error
 from .errors import SFError
 from .ids import IdFactory, to18
 from .schema import NUMBER_TYPES, FieldDef, ObjectDef
@@ -32,6 +32,7 @@ _DATETIME_RE = re.compile(
     r"^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$"
 )
 _STAGES = {s[0]: s for s in OPPORTUNITY_STAGES}
+_CLOSED_TASK_STATUSES = {api_name for api_name, _, closed in TASK_STATUSES if closed}
 
 
 def utcnow() -> dt.datetime:
@@ -358,24 +359,7 @@ class Store:
             ]
             if matches:
                 raise duplicates_error(obj.name, field_name, matches, self.version)
-        self._check_duplicate_rules(obj, rec)
-
-    def _check_duplicate_rules(self, obj: ObjectDef, rec: dict) -> None:
-        """The org's active duplicate rules: a Block rule refuses; an Allow (alert) rule
-        refuses unless the request's header says allowSave=true (duplicates.py)."""
-        if obj.name == "Lead" and rec.get("IsConverted"):
-            return
-        hits = [
-            h for h in run_rules(self, self.active_rules, obj.name, rec, rec.get("Id")) if h.any
-        ]
-        blocking = [h for h in hits if not h.rule.allow_save]
-        if blocking or (hits and not self.rule_header.get("allowSave")):
-            hit = (blocking or hits)[0]
-            details = self.rule_header.get("includeRecordDetails", False)
-            result = duplicate_result_json(self, hit, self.version, details)
-            raise SFError(
-                400, "DUPLICATES_DETECTED", hit.rule.message, [], extra={"duplicateResult": result}
-            )
+        check_rules(self, obj.name, rec)
 
     def _derive(self, obj: ObjectDef, rec: dict, changed: dict) -> None:
         if obj.name in {"Lead", "Contact", "User"}:
@@ -390,40 +374,9 @@ class Store:
         if obj.name == "Case":
             rec["IsClosed"] = rec.get("Status") == "Closed"
         if obj.name == "Task":
-            rec["IsClosed"] = rec.get("Status") == "Completed"
+            rec["IsClosed"] = rec.get("Status") in _CLOSED_TASK_STATUSES
 
 
 def attributes(rec: dict, version: str) -> dict:
     t = rec["_type"]
     return {"type": t, "url": f"/services/data/v{version}/sobjects/{t}/{rec['Id']}"}
-
-
-def duplicates_error(obj_name: str, field_name: str, matches: list[dict], version: str) -> SFError:
-    message = "Use one of these records?"
-    match_records = [
-        {
-            "additionalInformation": [],
-            "fieldDiffs": [],
-            "matchConfidence": 100.0,
-            "record": {"attributes": attributes(m, version), "Id": m["Id"]},
-        }
-        for m in matches
-    ]
-    result = {
-        "allowSave": False,
-        "duplicateRule": f"Emulator_{obj_name}_{field_name}_Rule",
-        "duplicateRuleEntityType": obj_name,
-        "errorMessage": message,
-        "matchResults": [
-            {
-                "entityType": obj_name,
-                "errorMessage": None,
-                "matchEngine": "ExactMatchEngine",
-                "matchRecords": match_records,
-                "rule": f"Emulator_{obj_name}_{field_name}_Match",
-                "size": len(match_records),
-                "success": True,
-            }
-        ],
-    }
-    return SFError(400, "DUPLICATES_DETECTED", message, [], extra={"duplicateResult": result})

@@ -1,0 +1,318 @@
+"""Flow runs, their steps, asks waiting for a click, and the flows' daily API usage.
+
+A run is claimed by inserting the row ``(flow_id, trigger_key)``, which is unique: of all the
+processes and threads that try, exactly one gets it (as digests claim their runs). Moving a
+run or an ask from one state to the next is one UPDATE that checks the old state, so exactly
+one process resumes a paused run. Asks are in ``storage.flow_ask_store``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database
+from storage.models import FlowRunRow, FlowRunStepRow
+from storage.times import as_utc, utcnow
+
+RUNNING, WAITING, SUCCEEDED, FAILED = "running", "waiting", "succeeded", "failed"
+OUTCOME_UNKNOWN, SKIPPED = "outcome_unknown", "skipped"
+FINISHED = (SUCCEEDED, FAILED, OUTCOME_UNKNOWN, SKIPPED)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, default=str)
+
+
+@dataclass(frozen=True)
+class StoredStep:
+    seq: int
+    path: str
+    step_id: str | None
+    kind: str
+    status: str
+    input: Any
+    output: Any
+    error: str | None
+
+
+@dataclass(frozen=True)
+class StoredRun:
+    id: int
+    flow_id: int
+    flow_name: str
+    flow_version: int
+    trigger_key: str
+    trigger_kind: str
+    status: str
+    event: dict[str, Any]
+    state: dict[str, Any]
+    steps_executed: int
+    scheduled_for: datetime | None
+    claimed_by: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
+    steps: list[StoredStep] = field(default_factory=list)
+
+
+def _run(row: FlowRunRow, steps: list[StoredStep] | None = None) -> StoredRun:
+    return StoredRun(
+        id=row.id,
+        flow_id=row.flow_id,
+        flow_name=row.flow_name,
+        flow_version=row.flow_version,
+        trigger_key=row.trigger_key,
+        trigger_kind=row.trigger_kind,
+        status=row.status,
+        event=json.loads(row.event or "{}"),
+        state=json.loads(row.state or "{}"),
+        steps_executed=row.steps_executed,
+        scheduled_for=as_utc(row.scheduled_for),
+        claimed_by=row.claimed_by,
+        started_at=as_utc(row.started_at) or utcnow(),
+        finished_at=as_utc(row.finished_at),
+        error=row.error,
+        steps=steps or [],
+    )
+
+
+def _step(row: FlowRunStepRow) -> StoredStep:
+    return StoredStep(
+        seq=row.seq,
+        path=row.path,
+        step_id=row.step_id,
+        kind=row.kind,
+        status=row.status,
+        input=json.loads(row.input) if row.input else None,
+        output=json.loads(row.output) if row.output else None,
+        error=row.error,
+    )
+
+
+class FlowRunStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- claiming and recording runs -------------------------------------------------------
+
+    def claim(
+        self,
+        *,
+        flow_id: int,
+        flow_name: str,
+        flow_version: int,
+        trigger_key: str,
+        trigger_kind: str,
+        event: dict[str, Any],
+        claimed_by: str,
+        now: datetime,
+        status: str = RUNNING,
+        error: str | None = None,
+        scheduled_for: datetime | None = None,
+    ) -> StoredRun | None:
+        """Insert the run row; None when this (flow, trigger key) was claimed already."""
+        now = now.astimezone(UTC)
+        try:
+            with self.db.session() as s:
+                row = FlowRunRow(
+                    flow_id=flow_id,
+                    flow_name=flow_name,
+                    flow_version=flow_version,
+                    trigger_key=trigger_key[:255],
+                    trigger_kind=trigger_kind,
+                    status=status,
+                    event=_dumps(event),
+                    state="{}",
+                    steps_executed=0,
+                    scheduled_for=scheduled_for.astimezone(UTC) if scheduled_for else None,
+                    claimed_by=claimed_by,
+                    heartbeat_at=now,
+                    started_at=now,
+                    finished_at=now if status in FINISHED else None,
+                    error=error,
+                )
+                s.add(row)
+                s.flush()
+                return _run(row)
+        except IntegrityError:
+            return None
+
+    def started_since(self, flow_id: int, since: datetime) -> int:
+        """Runs of the flow started at or after ``since`` that were not skipped."""
+        with self.db.session() as s:
+            return int(
+                s.execute(
+                    select(func.count(FlowRunRow.id)).where(
+                        FlowRunRow.flow_id == flow_id,
+                        FlowRunRow.started_at >= since.astimezone(UTC),
+                        FlowRunRow.status != SKIPPED,
+                    )
+                ).scalar_one()
+            )
+
+    def save_state(
+        self, run_id: int, state: dict[str, Any], steps_executed: int, *, now: datetime
+    ) -> None:
+        with self.db.session() as s:
+            s.execute(
+                update(FlowRunRow)
+                .where(FlowRunRow.id == run_id)
+                .values(state=_dumps(state), steps_executed=steps_executed, heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            )
+
+    def move(
+        self,
+        run_id: int,
+        from_status: str,
+        to_status: str,
+        *,
+        now: datetime,
+        claimed_by: str | None = None,
+        error: str | None = None,
+        held_by: str | None = None,
+    ) -> bool:
+        """Change the run's status if it is still ``from_status`` (and, with ``held_by``, still
+        claimed by it); False if someone else did."""
+        values: dict[str, Any] = {"status": to_status, "heartbeat_at": now}
+        if to_status in FINISHED:
+            values.update(finished_at=now, error=error)
+        if claimed_by is not None:
+            values["claimed_by"] = claimed_by
+        with self.db.session() as s:
+            moved = s.execute(
+                update(FlowRunRow)
+                .where(
+                    FlowRunRow.id == run_id,
+                    FlowRunRow.status == from_status,
+                    *([FlowRunRow.claimed_by == held_by] if held_by is not None else []),
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            return getattr(moved, "rowcount", 0) == 1
+
+    def get(self, run_id: int, *, with_steps: bool = False) -> StoredRun | None:
+        with self.db.session() as s:
+            row = s.get(FlowRunRow, run_id)
+            if row is None:
+                return None
+            return _run(row, self._steps(s, [run_id]).get(run_id) if with_steps else None)
+
+    def stale_running(self, older_than: datetime) -> list[StoredRun]:
+        """Runs still ``running`` whose process has not written for a while (it died)."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(FlowRunRow).where(
+                    FlowRunRow.status == RUNNING, FlowRunRow.heartbeat_at < older_than
+                )
+            ).scalars()
+            return [_run(r) for r in rows]
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def step_started(
+        self,
+        run_id: int,
+        *,
+        seq: int,
+        path: str,
+        step_id: str | None,
+        kind: str,
+        input: Any,
+        now: datetime,
+    ) -> int:
+        with self.db.session() as s:
+            row = FlowRunStepRow(
+                run_id=run_id,
+                seq=seq,
+                path=path,
+                step_id=step_id,
+                kind=kind,
+                status=RUNNING,
+                input=None if input is None else _dumps(input),
+                started_at=now,
+            )
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def step_finished(
+        self,
+        step_row_id: int,
+        status: str,
+        *,
+        now: datetime,
+        output: Any = None,
+        error: str | None = None,
+        input: Any = None,
+    ) -> None:
+        values: dict[str, Any] = {"status": status, "finished_at": now, "error": error}
+        if output is not None:
+            values["output"] = _dumps(output)
+        if input is not None:
+            values["input"] = _dumps(input)
+        with self.db.session() as s:
+            s.execute(
+                update(FlowRunStepRow)
+                .where(FlowRunStepRow.id == step_row_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def unfinished_steps(self, run_id: int) -> list[StoredStep]:
+        with self.db.session() as s:
+            rows = s.execute(
+                select(FlowRunStepRow).where(
+                    FlowRunStepRow.run_id == run_id, FlowRunStepRow.status == RUNNING
+                )
+            ).scalars()
+            return [_step(r) for r in rows]
+
+    @staticmethod
+    def _steps(s: Any, run_ids: list[int]) -> dict[int, list[StoredStep]]:
+        out: dict[int, list[StoredStep]] = {i: [] for i in run_ids}
+        if run_ids:
+            rows = s.execute(
+                select(FlowRunStepRow)
+                .where(FlowRunStepRow.run_id.in_(run_ids))
+                .order_by(FlowRunStepRow.run_id, FlowRunStepRow.seq)
+            ).scalars()
+            for r in rows:
+                out[r.run_id].append(_step(r))
+        return out
+
+    # -- reading runs ----------------------------------------------------------------------
+
+    def runs(self, flow_name: str | None = None, limit: int = 20) -> list[StoredRun]:
+        """Newest first, with their steps."""
+        query = select(FlowRunRow).order_by(FlowRunRow.started_at.desc(), FlowRunRow.id.desc())
+        if flow_name is not None:
+            query = query.where(FlowRunRow.flow_name == flow_name)
+        with self.db.session() as s:
+            rows = list(s.execute(query.limit(limit)).scalars())
+            steps = self._steps(s, [r.id for r in rows])
+            return [_run(r, steps[r.id]) for r in rows]
+
+    def last_run(self, flow_id: int) -> StoredRun | None:
+        with self.db.session() as s:
+            row = s.execute(
+                select(FlowRunRow)
+                .where(FlowRunRow.flow_id == flow_id)
+                .order_by(FlowRunRow.started_at.desc(), FlowRunRow.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+            return None if row is None else _run(row)
+
+    def last_scheduled(self, flow_id: int) -> datetime | None:
+        with self.db.session() as s:
+            value = s.execute(
+                select(func.max(FlowRunRow.scheduled_for)).where(FlowRunRow.flow_id == flow_id)
+            ).scalar_one_or_none()
+            return as_utc(value)
