@@ -25,6 +25,8 @@ class CallbackId(StrEnum):
     GLOBAL_CREATE = "sf_create_record"
     MESSAGE_CREATE = "sf_create_from_message"
     MESSAGE_ADD_TO_RECORD = "sf_add_to_record"
+    MESSAGE_RUN_FLOW = "sf_run_flow"
+    FLOW_PICK_MODAL = "sf_flow_pick_modal"
 
 
 class ActionId(StrEnum):
@@ -56,6 +58,11 @@ class ActionId(StrEnum):
     DIGEST_KIND = "sf_digest_kind"
     DIGEST_SCHEDULE_TYPE = "sf_digest_schedule_type"
     DIGEST_TIMEZONE = "sf_digest_timezone"
+    # flows: an ask's buttons (``sf_flow_ask:N``, value = ask id + choice) and the admin list
+    FLOW_ASK = "sf_flow_ask"
+    FLOW_TOGGLE = "sf_flow_toggle"
+    FLOW_RUNS = "sf_flow_runs"
+    FLOW_PICK = "sf_flow_pick"
 
 
 class BlockId(StrEnum):
@@ -91,6 +98,10 @@ class BlockId(StrEnum):
     DIGEST_TIMEZONE = "sf_digest_timezone"
     DIGEST_OPTIONS = "sf_digest_options"
     DIGEST_ROW = "sf_digest_row"
+    # flows: an ask's buttons (``sf_flow_ask:ASK``), the shortcut's flow picker, list rows
+    FLOW_ASK = "sf_flow_ask"
+    FLOW_PICK = "sf_flow_pick"
+    FLOW_ROW = "sf_flow_row"
     # duplicates: the create modal's panel (one block per match) and the merge modal
     DUPLICATES = "sf_duplicates"
     DUPLICATE = "sf_duplicate"

@@ -72,6 +72,10 @@ BLOCK_ACTIONS: dict[str, Permission] = {
     ActionId.DIGEST_KIND: ADMIN,
     ActionId.DIGEST_SCHEDULE_TYPE: ADMIN,
     ActionId.DIGEST_TIMEZONE: ADMIN,
+    ActionId.FLOW_TOGGLE: ADMIN,
+    ActionId.FLOW_RUNS: ADMIN,
+    # an ask's buttons (sf_flow_ask:N) and the flow picker: any full member
+    ActionId.FLOW_PICK: MEMBER,
 }
 
 # view_submission / view_closed / block_actions in a modal, by the view's callback_id
@@ -84,6 +88,7 @@ VIEWS: dict[str, Permission] = {
     CallbackId.MERGE_CONFIRM_MODAL: Permission.MERGE_RECORDS,
     CallbackId.CONNECT_MODAL: ADMIN,
     CallbackId.DIGEST_MODAL: ADMIN,
+    CallbackId.FLOW_PICK_MODAL: MEMBER,
 }
 
 # global (shortcut) and message (message_action) shortcuts, by callback_id
@@ -91,6 +96,8 @@ SHORTCUTS: dict[str, Permission] = {
     CallbackId.GLOBAL_CREATE: Permission.CREATE_RECORD,
     CallbackId.MESSAGE_CREATE: Permission.CREATE_RECORD,
     CallbackId.MESSAGE_ADD_TO_RECORD: Permission.LOG_ACTIVITY,
+    # "Run a Salesforce flow": what a flow may do is the flow's (and its author's) business
+    CallbackId.MESSAGE_RUN_FLOW: MEMBER,
 }
 
 

@@ -14,11 +14,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ActionContext
 from actions.errors import ActionError
+from actions.flows.engine import FlowEngine
 from bot.access import AccessPolicy, AdminPolicy
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
 from bot.errors import user_message
+from bot.flows.slack_port import SlackFlowPort
+from bot.flows.triggers import PeopleDirectory
 from bot.slack_users import UserDirectory
 from bot.unfurls.service import Unfurler
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
@@ -70,6 +73,10 @@ class Services:
     # Type-ahead searches: their own pool, so searches abandoned after the 2 s answer never
     # hold up modal submissions.
     searches: ThreadPoolExecutor
+    # Action flows: the engine (its Slack steps go through SlackFlowPort) and the authors'
+    # names and emails for trigger variables.
+    flows: FlowEngine
+    people: PeopleDirectory
     # set by `sfbot run` once the scheduler is started; None in the CLI and in tests
     scheduler: DigestScheduler | None = None
     # record links pasted in Slack (its record cache: one lookup per record per minute)
@@ -104,6 +111,8 @@ class Services:
                 client,
                 grace=timedelta(minutes=settings.digest_grace_minutes),
             ),
+            flows=FlowEngine(ctx, SlackFlowPort(client, list(settings.admins))),
+            people=PeopleDirectory(client),
         )
 
     def digests_changed(self) -> None:

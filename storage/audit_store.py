@@ -43,26 +43,29 @@ class AuditEntry:
         }
 
 
+def audit_row(entry: AuditEntry) -> AuditEntryRow:
+    """The row of an entry, for a caller that writes it in its own transaction."""
+    return AuditEntryRow(
+        at=entry.at,
+        source=entry.source,
+        slack_team_id=entry.slack_team_id,
+        slack_user_id=entry.slack_user_id,
+        channel_id=entry.channel_id,
+        action=entry.action,
+        object=entry.object,
+        record_ids=json.dumps(entry.record_ids),
+        outcome=entry.outcome,
+        error_code=entry.error_code,
+    )
+
+
 class AuditStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
     def record(self, entry: AuditEntry) -> None:
         with self.db.session() as s:
-            s.add(
-                AuditEntryRow(
-                    at=entry.at,
-                    source=entry.source,
-                    slack_team_id=entry.slack_team_id,
-                    slack_user_id=entry.slack_user_id,
-                    channel_id=entry.channel_id,
-                    action=entry.action,
-                    object=entry.object,
-                    record_ids=json.dumps(entry.record_ids),
-                    outcome=entry.outcome,
-                    error_code=entry.error_code,
-                )
-            )
+            s.add(audit_row(entry))
 
     def entries(
         self, *, since: datetime | None = None, user_id: str | None = None, limit: int = 100

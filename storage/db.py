@@ -33,6 +33,10 @@ def _alembic_config() -> Config:
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL with NORMAL: a commit survives the process crashing (only an OS crash or power loss
+    # may lose the last commits); FULL would wait for the disk on every commit, and flows
+    # commit a few times per run.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     # Several processes may share the file: a writer waits for another's short transaction
     # rather than fail (no transaction is held while Salesforce or Slack is called).
     cursor.execute("PRAGMA busy_timeout=30000")

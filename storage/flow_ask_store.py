@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.models import FlowApiUsageRow, FlowAskRow, FlowRunRow
+from storage.models import FlowApiUsageRow, FlowAskRow, FlowRunRow, FlowRunStepRow
 from storage.times import as_utc, utcnow
 
 ASK_WAITING, ASK_ANSWERED, ASK_TIMED_OUT = "waiting", "answered", "timed_out"
@@ -54,6 +55,29 @@ def _ask(row: FlowAskRow) -> StoredAsk:
     )
 
 
+def count_api_calls(s: Session, day: str, calls: int) -> int:
+    """Add ``calls`` to ``day``'s count inside the caller's transaction; the new total."""
+    done = s.execute(
+        update(FlowApiUsageRow)
+        .where(FlowApiUsageRow.day == day)
+        .values(calls=FlowApiUsageRow.calls + calls)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(done, "rowcount", 0) != 1:
+        try:
+            with s.begin_nested():
+                s.add(FlowApiUsageRow(day=day, calls=calls, told=False))
+        except IntegrityError:  # another process added the day just now
+            s.execute(
+                update(FlowApiUsageRow)
+                .where(FlowApiUsageRow.day == day)
+                .values(calls=FlowApiUsageRow.calls + calls)
+                .execution_options(synchronize_session=False)
+            )
+    total = s.execute(select(FlowApiUsageRow.calls).where(FlowApiUsageRow.day == day)).scalar_one()
+    return int(total)
+
+
 class _RunNotWaiting(Exception):
     """Rolls the ask back: its run was not waiting (ended meanwhile)."""
 
@@ -75,8 +99,11 @@ class FlowAskStore:
         state: dict[str, Any],
         steps_executed: int,
         now: datetime,
+        step_row: int | None = None,
+        step_input: Any = None,
     ) -> str:
-        """Create the ask and set its run ``waiting`` with its state, in one transaction."""
+        """Create the ask and set its run (and its step's record) ``waiting`` with the run's
+        state, in one transaction."""
         ask_id = secrets.token_hex(12)
         with self.db.session() as s:
             s.add(
@@ -102,6 +129,13 @@ class FlowAskStore:
                 )
                 .execution_options(synchronize_session=False)
             )
+            if step_row is not None:
+                s.execute(
+                    update(FlowRunStepRow)
+                    .where(FlowRunStepRow.id == step_row)
+                    .values(status="waiting", input=json.dumps(step_input, default=str))
+                    .execution_options(synchronize_session=False)
+                )
         return ask_id
 
     def close(
@@ -166,27 +200,7 @@ class FlowAskStore:
     def add_api_calls(self, day: str, calls: int) -> int:
         """Count ``calls`` more for ``day`` (YYYY-MM-DD, UTC); the day's new total."""
         with self.db.session() as s:
-            done = s.execute(
-                update(FlowApiUsageRow)
-                .where(FlowApiUsageRow.day == day)
-                .values(calls=FlowApiUsageRow.calls + calls)
-                .execution_options(synchronize_session=False)
-            )
-            if getattr(done, "rowcount", 0) != 1:
-                try:
-                    with s.begin_nested():
-                        s.add(FlowApiUsageRow(day=day, calls=calls, told=False))
-                except IntegrityError:
-                    s.execute(
-                        update(FlowApiUsageRow)
-                        .where(FlowApiUsageRow.day == day)
-                        .values(calls=FlowApiUsageRow.calls + calls)
-                        .execution_options(synchronize_session=False)
-                    )
-            total = s.execute(
-                select(FlowApiUsageRow.calls).where(FlowApiUsageRow.day == day)
-            ).scalar_one()
-            return int(total)
+            return count_api_calls(s, day, calls)
 
     def api_calls(self, day: str) -> int:
         with self.db.session() as s:

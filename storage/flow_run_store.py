@@ -16,7 +16,9 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from storage.audit_store import AuditEntry, audit_row
 from storage.db import Database
+from storage.flow_ask_store import count_api_calls
 from storage.models import FlowRunRow, FlowRunStepRow
 from storage.times import as_utc, utcnow
 
@@ -265,6 +267,68 @@ class FlowRunStore:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+
+    def finish_step(
+        self,
+        run_id: int,
+        row_id: int | None,
+        *,
+        seq: int,
+        path: str,
+        step_id: str | None,
+        kind: str,
+        status: str,
+        input: Any,
+        output: Any,
+        error: str | None,
+        state: dict[str, Any],
+        steps_executed: int,
+        api_calls: tuple[str, int] | None,
+        audit: list[AuditEntry],
+        now: datetime,
+    ) -> None:
+        """Everything a finished step changes, in one transaction: its record (inserted now
+        unless ``row_id`` was recorded when it started), the run's state, the day's API count
+        and the audit log."""
+        with self.db.session() as s:
+            if row_id is None:
+                s.add(
+                    FlowRunStepRow(
+                        run_id=run_id,
+                        seq=seq,
+                        path=path,
+                        step_id=step_id,
+                        kind=kind,
+                        status=status,
+                        input=None if input is None else _dumps(input),
+                        output=None if output is None else _dumps(output),
+                        error=error,
+                        started_at=now,
+                        finished_at=now,
+                    )
+                )
+            else:
+                values: dict[str, Any] = {"status": status, "finished_at": now, "error": error}
+                if output is not None:
+                    values["output"] = _dumps(output)
+                if input is not None:
+                    values["input"] = _dumps(input)
+                s.execute(
+                    update(FlowRunStepRow)
+                    .where(FlowRunStepRow.id == row_id)
+                    .values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+            s.execute(
+                update(FlowRunRow)
+                .where(FlowRunRow.id == run_id)
+                .values(state=_dumps(state), steps_executed=steps_executed, heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if api_calls is not None and api_calls[1]:
+                count_api_calls(s, *api_calls)
+            for entry in audit:
+                s.add(audit_row(entry))
 
     def unfinished_steps(self, run_id: int) -> list[StoredStep]:
         with self.db.session() as s:

@@ -39,6 +39,7 @@ def test_manifest_declares_what_the_code_listens_to(manifest):
         CallbackId.GLOBAL_CREATE.value: "global",
         CallbackId.MESSAGE_CREATE.value: "message",
         CallbackId.MESSAGE_ADD_TO_RECORD.value: "message",
+        CallbackId.MESSAGE_RUN_FLOW.value: "message",
     }
     assert features["app_home"]["home_tab_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
@@ -55,6 +56,15 @@ def test_manifest_asks_only_for_the_scopes_it_uses(manifest):
             "groups:read",
             "channels:history",
             "groups:history",
+            "users:read.email",
+            "reactions:read",
             "usergroups:read",
         ]
+    )
+
+
+def test_manifest_subscribes_to_the_events_the_listeners_handle(manifest):
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert sorted(events) == sorted(
+        ["app_home_opened", "message.channels", "message.groups", "reaction_added"]
     )

@@ -84,7 +84,11 @@ def dry_run(
         result.update(status="not_matched", error=None, steps=[])
         return result
     svc = StepServices(
-        ctx=ctx, slack=DryRunSlack(directory), now=lambda: now or utcnow(), dry_run=True
+        ctx=ctx,
+        slack=DryRunSlack(directory),
+        now=lambda: now or utcnow(),
+        dry_run=True,
+        audit=False,
     )
     recorder = TraceRecorder()
     rc = RunContext(

@@ -242,7 +242,6 @@ class FlowEngine:
             slack=self.slack,
             now=self.now,
             budget=self.budget,
-            audit=self.audit,
             asks=self.asks,
             process=self.process,
             on_budget_used_up=lambda: self.budget_used_up(self.budget.day(self.now())),

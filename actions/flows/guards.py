@@ -82,6 +82,3 @@ class ApiBudget:
     def exhausted(self, day: str) -> bool:
         allowance = self.allowance()
         return allowance is not None and self.used(day) >= allowance
-
-    def spend(self, day: str, calls: int = 1) -> int:
-        return self.usage.add_api_calls(day, calls)

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel
 
 from actions.flows import templates
-from actions.flows.action_steps import READ_ONLY
+from actions.flows.action_steps import FLOW_ACTIONS, READ_ONLY
 from actions.flows.model import IF, MAX_NESTING, MAX_STEPS_PER_RUN, Step
 from actions.flows.state import Paused, StepOutcome, Stopped, parse_path
 from actions.flows.step_kinds import HANDLERS, RunContext, StepServices
@@ -19,23 +19,31 @@ from storage.flow_run_store import FAILED, SUCCEEDED, FlowRunStore
 
 logger = logging.getLogger(__name__)
 NOT_SENT = "not_sent"  # a write in a dry run
-WAITING = "waiting"
 
 
 class Recorder(Protocol):
-    def started(self, rc: RunContext, step: Step, input: Any) -> int: ...
+    def started(self, rc: RunContext, step: Step, input: Any) -> int | None:
+        """Record a step before it runs (a write or an ask: a crash then shows it was under
+        way); None when it is recorded only once finished."""
+        ...
 
     def finished(
         self,
-        row: int,
+        rc: RunContext,
+        step: Step,
+        row: int | None,
         status: str,
         *,
         output: Any = None,
         error: str | None = None,
         input: Any = None,
-    ) -> None: ...
+    ) -> None:
+        """Record the step's end with the run's state, its API calls and audit entries."""
+        ...
 
-    def checkpoint(self, rc: RunContext) -> None: ...
+
+# Recorded before they run: a crash during one of them leaves its outcome unknown.
+RECORDED_AT_START = frozenset({*(k for k in FLOW_ACTIONS if k not in READ_ONLY), "ask"})
 
 
 @dataclass
@@ -43,7 +51,9 @@ class DatabaseRecorder:
     runs: FlowRunStore
     svc: StepServices
 
-    def started(self, rc: RunContext, step: Step, input: Any) -> int:
+    def started(self, rc: RunContext, step: Step, input: Any) -> int | None:
+        if step.kind not in RECORDED_AT_START:
+            return None
         return self.runs.step_started(
             rc.run_id,
             seq=rc.state.seq,
@@ -56,19 +66,35 @@ class DatabaseRecorder:
 
     def finished(
         self,
-        row: int,
+        rc: RunContext,
+        step: Step,
+        row: int | None,
         status: str,
         *,
         output: Any = None,
         error: str | None = None,
         input: Any = None,
     ) -> None:
-        self.runs.step_finished(
-            row, status, now=self.svc.now(), output=output, error=error, input=input
+        now = self.svc.now()
+        day = self.svc.budget.day(now) if self.svc.budget is not None else now.date().isoformat()
+        self.runs.finish_step(
+            rc.run_id,
+            row,
+            seq=rc.state.seq,
+            path=step.path,
+            step_id=step.id,
+            kind=step.kind,
+            status=status,
+            input=input,
+            output=output,
+            error=error,
+            state=rc.state.to_json(),
+            steps_executed=rc.state.executed,
+            api_calls=(day, rc.api_calls),
+            audit=rc.audit,
+            now=now,
         )
-
-    def checkpoint(self, rc: RunContext) -> None:
-        self.runs.save_state(rc.run_id, rc.state.to_json(), rc.state.executed, now=self.svc.now())
+        rc.api_calls, rc.audit = 0, []
 
 
 @dataclass
@@ -77,7 +103,7 @@ class TraceRecorder:
 
     steps: list[dict[str, Any]] = field(default_factory=list)
 
-    def started(self, rc: RunContext, step: Step, input: Any) -> int:
+    def started(self, rc: RunContext, step: Step, input: Any) -> int | None:
         self.steps.append(
             {
                 "id": step.id,
@@ -93,20 +119,20 @@ class TraceRecorder:
 
     def finished(
         self,
-        row: int,
+        rc: RunContext,
+        step: Step,
+        row: int | None,
         status: str,
         *,
         output: Any = None,
         error: str | None = None,
         input: Any = None,
     ) -> None:
+        assert row is not None
         entry = self.steps[row]
         entry.update(status=status, output=output, error=error)
         if input is not None:
             entry["input"] = input
-
-    def checkpoint(self, rc: RunContext) -> None:
-        pass
 
 
 class StepRunner:
@@ -147,7 +173,7 @@ class StepRunner:
             return
         if step.kind == "stop":
             row = self.recorder.started(rc, step, {})
-            self.recorder.finished(row, SUCCEEDED, output={})
+            self.recorder.finished(rc, step, row, SUCCEEDED, output={})
             raise Stopped
         raw = (
             step.body.model_dump(exclude_defaults=True)
@@ -159,29 +185,27 @@ class StepRunner:
             rendered = templates.render(raw, rc.variables())
         except templates.TemplateProblem as exc:
             message = f"step {step.label}: {exc.message}"
-            self.recorder.finished(row, FAILED, error=message)
+            self.recorder.finished(rc, step, row, FAILED, error=message)
             raise StepOutcome(FAILED, message) from exc
         try:
             output = HANDLERS[step.kind](self.svc, rc, step, rendered, row)
         except StepOutcome as exc:
             exc.message = f"step {step.label}: {exc.message}"
-            self.recorder.finished(row, exc.status, error=exc.message, input=rendered)
+            self.recorder.finished(rc, step, row, exc.status, error=exc.message, input=rendered)
             raise
-        except Paused:
-            self.recorder.finished(row, WAITING, input=rendered)
+        except Paused:  # the ask recorded itself as waiting, with the run's state
             raise
         except Exception as exc:
             logger.exception("flow %s step %s failed unexpectedly", rc.flow_name, step.label)
             message = (
                 f"step {step.label}: sfbot failed ({type(exc).__name__}); the error was logged"
             )
-            self.recorder.finished(row, FAILED, error=message, input=rendered)
+            self.recorder.finished(rc, step, row, FAILED, error=message, input=rendered)
             raise StepOutcome(FAILED, message) from exc
         status = NOT_SENT if self.svc.dry_run and step.kind not in READ_ONLY else SUCCEEDED
-        self.recorder.finished(row, status, output=output, input=rendered)
         if step.id:
             rc.state.outputs[step.id] = output
-        self.recorder.checkpoint(rc)
+        self.recorder.finished(rc, step, row, status, output=output, input=rendered)
 
     def if_step(self, rc: RunContext, step: Step, depth: int) -> None:
         row = self.recorder.started(rc, step, {"if": step.body})
@@ -189,9 +213,9 @@ class StepRunner:
             result = bool(templates.evaluate(step.body, rc.variables()))
         except templates.TemplateProblem as exc:
             message = f"step {step.label}: {exc.message}"
-            self.recorder.finished(row, FAILED, error=message)
+            self.recorder.finished(rc, step, row, FAILED, error=message)
             raise StepOutcome(FAILED, message) from exc
-        self.recorder.finished(row, SUCCEEDED, output={"result": result})
         if step.id:
             rc.state.outputs[step.id] = {"result": result}
+        self.recorder.finished(rc, step, row, SUCCEEDED, output={"result": result})
         self.block(rc, step.then if result else step.otherwise, depth + 1, None)

@@ -24,7 +24,7 @@ from actions.flows.ports import Destination, FlowSlack, FlowSlackError, TriggerE
 from actions.flows.state import Paused, RunState, StepOutcome
 from actions.objects import OBJECTS, _checksum, object_spec
 from actions.registry import invalid_input_from, parse_input, record_ids
-from storage.audit_store import AuditEntry, AuditStore
+from storage.audit_store import AuditEntry
 from storage.flow_ask_store import FlowAskStore
 from storage.flow_run_store import FAILED, OUTCOME_UNKNOWN
 
@@ -42,6 +42,9 @@ class RunContext:
     event: TriggerEvent
     trigger: dict[str, Any]
     state: RunState
+    # what the current step did, written with its record (see Recorder.finished)
+    api_calls: int = 0
+    audit: list[AuditEntry] = field(default_factory=list)
 
     def variables(self) -> dict[str, Any]:
         return {
@@ -65,14 +68,14 @@ class StepServices:
     slack: FlowSlack
     now: Callable[[], datetime]
     budget: ApiBudget | None = None
-    audit: AuditStore | None = None
+    audit: bool = True  # write the audit log (not in a dry run)
     asks: FlowAskStore | None = None
     dry_run: bool = False
     process: str = ""  # who claims a run again (see FlowAskStore.close)
     on_budget_used_up: Callable[[], None] = field(default=lambda: None)
 
 
-Handler = Callable[[StepServices, RunContext, Step, Any, int], Any]
+Handler = Callable[[StepServices, RunContext, Step, Any, int | None], Any]
 
 
 # -- Salesforce --------------------------------------------------------------------------
@@ -118,7 +121,7 @@ def salesforce_call(
         if svc.budget.exhausted(day):
             svc.on_budget_used_up()
             raise StepOutcome(FAILED, BUDGET_USED_UP)
-        svc.budget.spend(day)
+    rc.api_calls += 1
     try:
         out = action.run(svc.ctx, inp)
     except OutcomeUnknown as exc:
@@ -143,27 +146,26 @@ def _audit(
     out: BaseModel | None,
     error_code: str | None,
 ) -> None:
-    if svc.audit is None:
+    if not svc.audit:
         return
     ids = record_ids(inp) + (record_ids(out) if out is not None else [])
-    try:
-        svc.audit.record(
-            AuditEntry(
-                action=kind,
-                outcome="ok" if error_code is None else "error",
-                source=f"flow:{rc.flow_name}",
-                slack_user_id=rc.acting_user(),
-                channel_id=rc.event.channel,
-                object=getattr(inp, "object", None),
-                record_ids=list(dict.fromkeys(ids)),
-                error_code=error_code,
-            )
+    rc.audit.append(
+        AuditEntry(
+            action=kind,
+            outcome="ok" if error_code is None else "error",
+            source=f"flow:{rc.flow_name}",
+            slack_user_id=rc.acting_user(),
+            channel_id=rc.event.channel,
+            object=getattr(inp, "object", None),
+            record_ids=list(dict.fromkeys(ids)),
+            error_code=error_code,
         )
-    except Exception:  # the action has happened: a lost audit line must not fail the run
-        logger.exception("could not write the audit entry of flow %s", rc.flow_name)
+    )
 
 
-def action_step(svc: StepServices, rc: RunContext, step: Step, rendered: Any, _row: int) -> Any:
+def action_step(
+    svc: StepServices, rc: RunContext, step: Step, rendered: Any, _row: int | None
+) -> Any:
     if not isinstance(rendered, dict):
         raise StepOutcome(FAILED, f"{step.kind} takes a mapping of its inputs")
     return salesforce_call(svc, rc, step.kind, rendered)
@@ -196,7 +198,7 @@ def destination(svc: StepServices, rc: RunContext, model: Any) -> Destination:
 
 
 def post_message_step(
-    svc: StepServices, rc: RunContext, step: Step, rendered: Any, _row: int
+    svc: StepServices, rc: RunContext, step: Step, rendered: Any, _row: int | None
 ) -> Any:
     model = _model(PostMessageStep, rendered, "post_message")
     to = destination(svc, rc, model)
@@ -213,7 +215,7 @@ def post_message_step(
     return {"channel": posted.channel, "ts": posted.ts}
 
 
-def ask_step(svc: StepServices, rc: RunContext, step: Step, rendered: Any, row: int) -> Any:
+def ask_step(svc: StepServices, rc: RunContext, step: Step, rendered: Any, row: int | None) -> Any:
     model = _model(AskStep, rendered, "ask")
     to = destination(svc, rc, model)
     if svc.dry_run or svc.asks is None:
@@ -228,6 +230,8 @@ def ask_step(svc: StepServices, rc: RunContext, step: Step, rendered: Any, row: 
         expires_at=now + timedelta(minutes=model.timeout_minutes),
         state=rc.state.to_json(),
         steps_executed=rc.state.executed,
+        step_row=row,
+        step_input=rendered,
         now=now,
     )
     try:

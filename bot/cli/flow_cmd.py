@@ -31,8 +31,8 @@ MAX_RUNS = 1000
 def channel_directory() -> ChannelDirectory | None:
     """Slack's channels, with SLACK_BOT_TOKEN from the settings; None without a token."""
     from bot.app import make_client
-    from bot.cli.flow_channels import WebApiChannels
     from bot.config import Settings
+    from bot.flows.channels import WebApiChannels
 
     settings = Settings()
     if settings.slack_bot_token is None:

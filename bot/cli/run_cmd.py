@@ -54,10 +54,8 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
     app = create_app(settings, client=client, services=services)
     services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
     services.scheduler.start()
-    # The flow engine is built with the Slack side's port (bot/flows); its clock runs here.
-    flows = getattr(services, "flows", None)
-    if flows is not None:
-        FlowScheduler(flows).start()
+    # Flow schedules, ask timeouts and runs whose process died (see actions.flows.scheduler).
+    FlowScheduler(services.flows).start()
     if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))

@@ -127,6 +127,8 @@ def test_status_of_a_live_connection(ctx, emu):
         "delete_record",
         "lookup_record",
         "convert_lead",
+        "find_duplicates",
+        "merge_records",
     ]
     assert emu.api_calls == 1  # one call to /limits
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.e2e.flows_fixtures import flow_app, flow_sf, flow_slack  # noqa: F401 (fixtures)
 from tests.e2e.harness import SfbotApp, new_app, start_emulator, start_fake_slack
 from tests.fakes.salesforce import SalesforceEmulator
 from tests.fakes.slack import FakeSlack, SlackDriver

@@ -27,6 +27,7 @@ def fake():
         fs.add_channel("C1", "general")
         fs.add_channel("CX", "shared-with-partner", external=True)
         fs.unfurl_domains = ["my.salesforce.com"]
+        fs.grant_scopes(fs.scopes | {"links:write"})  # as `sfbot manifest` asks
         yield fs
 
 
@@ -59,7 +60,7 @@ def test_usergroups_users_list(fake, client):
     assert client.usergroups_users_list(usergroup="S2", include_disabled=True)["users"] == ["U1"]
 
 
-def test_scopes_are_enforced_once_granted(fake, client):
+def test_scopes_are_enforced(fake, client):
     fake.grant_scopes(["users:read"])
     with pytest.raises(SlackApiError) as err:
         client.usergroups_users_list(usergroup="S1")

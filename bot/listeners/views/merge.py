@@ -91,6 +91,8 @@ def on_merge_next(ack: Ack, view: dict[str, Any]) -> None:
     meta = MergeMeta.model_validate_json(view.get("private_metadata") or "{}")
     values = view_values(view)
     master = values.get(BlockId.MERGE_MASTER) or meta.ids[0]
+    if master not in meta.ids:  # only the records the modal showed can be merged
+        master = meta.ids[0]
     picks = {
         block[len(MERGE_FIELD_PREFIX) :]: chosen
         for block, chosen in values.items()

@@ -23,21 +23,19 @@ class LinkFixtures:
     """Mixed into FakeSlack (whose ``_lock``, ``channels``, ``channel_messages`` it uses)."""
 
     _lock: Any
+    scopes: frozenset[str]
     channels: dict[str, dict]
     channel_messages: dict[str, list[dict]]
     team_id: str
 
     def init_link_fixtures(self) -> None:
-        # None: every scope is granted (the default for tests that do not care); a set: the
-        # bot token's scopes, as installed from a manifest (see ``grant_scopes``).
-        self.scopes: set[str] | None = None
         self.usergroups: dict[str, dict] = {}
         self.unfurl_domains: list[str] = []
         self.link_shares: dict[str, dict] = {}  # unfurl_id -> the share Slack told the app
         self.unfurls: list[dict] = []  # accepted chat.unfurl calls, one entry per URL
 
-    def grant_scopes(self, scopes: list[str] | set[str]) -> None:
-        self.scopes = set(scopes)
+    def grant_scopes(self, scopes: list[str] | set[str] | frozenset[str]) -> None:
+        self.scopes = frozenset(scopes)
 
     def install_manifest(self, manifest: dict) -> None:
         """The bot scopes and unfurl domains of an app manifest, as if installed from it."""

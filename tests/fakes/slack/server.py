@@ -23,13 +23,14 @@ import secrets
 import string
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import objects, responses, webapi, webapi_links
+from . import objects, responses, scopes, webapi
 from .fixtures_links import LinkFixtures
+from .people import PeopleActions
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 
@@ -71,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
 
 
-class FakeSlack(LinkFixtures):
+class FakeSlack(PeopleActions, LinkFixtures):
     def __init__(
         self,
         bot_token: str = "xoxb-test",
@@ -84,11 +85,16 @@ class FakeSlack(LinkFixtures):
         app_id: str = "A0FAKEAPP",
         bot_name: str = "sfbot",
         clock: Callable[[], float] | None = None,
+        granted_scopes: Iterable[str] | None = None,
     ):
         self.bot_token, self.team_id, self.bot_user_id = bot_token, team_id, bot_user_id
         self.team_name, self.team_domain = team_name, team_domain
         self.bot_id, self.app_id, self.bot_name = bot_id, app_id, bot_name
         self.clock = clock or time.time
+        # the bot token's scopes: manifest.yml's unless given (see scopes.py)
+        self.scopes = frozenset(
+            scopes.manifest_scopes() if granted_scopes is None else granted_scopes
+        )
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self.calls: list[dict] = []
@@ -125,6 +131,8 @@ class FakeSlack(LinkFixtures):
         return self
 
     def stop(self) -> None:
+        if self.events is not None:
+            self.events.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -372,12 +380,14 @@ class FakeSlack(LinkFixtures):
             elif (wait := self._rate_wait(method, args.get("channel"))) is not None:
                 status, resp = 429, {"ok": False, "error": "ratelimited"}
                 extra_headers["Retry-After"] = str(wait)
-            elif (refused := webapi_links.missing_scope(self, method, args)) is not None:
-                resp = refused
             elif method not in webapi.METHODS:
                 resp = {"ok": False, "error": "unknown_method", "req_method": method}
+            elif (refused := scopes.refuse(self, method, args)) is not None:
+                resp = refused
             else:
-                resp = webapi.METHODS[method](self, args, call)
+                resp = scopes.redact(self, method, webapi.METHODS[method](self, args, call))
+                if method == "chat.postMessage" and resp.get("ok"):
+                    self.app_posted(resp["channel"], resp["message"])
             call["status"], call["response"] = status, resp
             self._cond.notify_all()
         payload = json.dumps(resp).encode("utf-8")

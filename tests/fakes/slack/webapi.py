@@ -12,6 +12,7 @@ from typing import Any
 from . import blockkit
 from .util import public, truthy, with_block_ids
 from .webapi_links import LINK_METHODS
+from .webapi_reads import READ_METHODS, is_reply
 from .webapi_views import VIEW_METHODS
 
 MAX_TEXT = 40000  # chat.postMessage: text over 40,000 chars -> msg_too_long
@@ -135,7 +136,10 @@ def conversations_history(fs, args, call):
         hi = t <= latest if inclusive else t < latest
         return lo and hi
 
-    msgs = [m for m in reversed(fs.channel_messages.get(cid, [])) if in_range(m)]
+    # only top-level messages: thread replies are read with conversations.replies
+    msgs = [
+        m for m in reversed(fs.channel_messages.get(cid, [])) if in_range(m) and not is_reply(m)
+    ]
     start = int(args.get("cursor") or 0)
     limit = max(1, min(int(args.get("limit") or 100), 999))
     page = msgs[start : start + limit]
@@ -169,6 +173,10 @@ def chat_post_message(fs, args, call):
     if err:
         return err
     msg = _bot_message(fs, args, fs.next_ts())
+    if msg.get("thread_ts"):
+        parent = find_message(fs, cid, msg["thread_ts"])
+        if parent is not None and not is_reply(parent):
+            fs._count_reply(parent, fs.bot_user_id, msg["ts"])
     fs.channel_messages[cid].append(msg)
     return {"ok": True, "channel": cid, "ts": msg["ts"], "message": public(msg)}
 
@@ -245,6 +253,7 @@ METHODS = {
     "chat.getPermalink": chat_get_permalink,
     **VIEW_METHODS,
     **LINK_METHODS,
+    **READ_METHODS,
 }
 
 

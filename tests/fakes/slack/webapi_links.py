@@ -1,4 +1,4 @@
-"""FakeSlack: usergroups.users.list, chat.unfurl and the scope each Web API method needs.
+"""FakeSlack: usergroups.users.list and chat.unfurl (their scopes are checked in scopes.py).
 
 * usergroups.users.list https://docs.slack.dev/reference/methods/usergroups.users.list --
   scope ``usergroups:read``; ``usergroup`` required; returns ``{"ok": true, "users": [...]}``;
@@ -15,9 +15,6 @@
   provided does not appear in the message"), invalid_blocks. Calling again for the same
   message "will modify the same attachments, rather than adding more"
   (https://docs.slack.dev/messaging/unfurling-links-in-messages).
-* missing_scope answers carry ``needed`` and ``provided``:
-  https://docs.slack.dev/apis/web-api#responses and the ChatUnfurlResponse type
-  (https://docs.slack.dev/tools/node-slack-sdk/reference/web-api/type-aliases/ChatUnfurlResponse).
 """
 
 from __future__ import annotations
@@ -28,36 +25,6 @@ from typing import Any
 
 from . import blockkit
 from .util import truthy
-
-BOT_SCOPES = {
-    "chat.unfurl": "links:write",
-    "usergroups.users.list": "usergroups:read",
-    "users.info": "users:read",
-    "chat.postMessage": "chat:write",
-    "chat.postEphemeral": "chat:write",
-    "chat.update": "chat:write",
-}
-
-
-def needed_scope(fs, method: str, args: dict) -> str | None:
-    if method in ("conversations.info", "conversations.history"):
-        chan = fs.channels.get(args.get("channel") or "") or {}
-        kind = "groups" if chan.get("is_private") else "channels"
-        return f"{kind}:{'read' if method == 'conversations.info' else 'history'}"
-    return BOT_SCOPES.get(method)
-
-
-def missing_scope(fs, method: str, args: dict) -> dict | None:
-    """The missing_scope answer when the token lacks the method's scope (None: allowed)."""
-    needed = needed_scope(fs, method, args)
-    if fs.scopes is None or needed is None or needed in fs.scopes:
-        return None
-    return {
-        "ok": False,
-        "error": "missing_scope",
-        "needed": needed,
-        "provided": ",".join(sorted(fs.scopes)),
-    }
 
 
 def usergroups_users_list(fs, args, call):
