@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from actions.errors import invalid_input_from
 from actions.fields import FieldValue
 
 RecordId = Annotated[
@@ -25,6 +27,14 @@ ExtraFields = Annotated[
 
 class ActionInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> Self:
+        """``raw`` as this input, or InvalidInput naming every bad field (nothing is sent)."""
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            raise invalid_input_from(exc) from exc
 
 
 class ActionOutput(BaseModel):

@@ -18,10 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from actions.context import ActionContext
 from actions.digest_duplicates import DUPLICATES_KEY, duplicate_group_items, fetch_duplicate_groups
 from actions.digest_item import DigestItem
-from actions.errors import InvalidInput
+from actions.errors import InvalidInput, invalid_input_from
 from actions.escaping import format_soql
 from actions.objects import BY_PREFIX, record_url
-from actions.registry import invalid_input_from
 
 MAX_ROWS = 200
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class ActionError(Exception):
     """Base class: ``code`` is stable, ``message`` is for people, ``fields`` names inputs."""
@@ -82,3 +84,13 @@ class OutcomeUnknown(SalesforceUnavailable):
     """A write timed out or failed in a way that Salesforce may still have carried out."""
 
     default_code = "OUTCOME_UNKNOWN"
+
+
+def invalid_input_from(exc: ValidationError) -> InvalidInput:
+    """Pydantic's errors as one InvalidInput naming every bad field."""
+    fields, messages = [], []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "input"
+        fields.append(loc)
+        messages.append(f"{loc}: {err['msg']}" if err["loc"] else err["msg"])
+    return InvalidInput("; ".join(messages), code="INVALID_INPUT", fields=fields)

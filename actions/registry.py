@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from actions.base import ActionInput
 from actions.context import ActionContext
 from actions.convert_lead import ConvertLeadInput, ConvertLeadOutput, convert_lead
 from actions.create_record import CreateRecordInput, CreateRecordOutput, create_record
@@ -23,7 +24,7 @@ from actions.update_record import UpdateRecordInput, UpdateRecordOutput, update_
 class Action:
     name: str
     description: str
-    input_model: type[BaseModel]
+    input_model: type[ActionInput]
     output_model: type[BaseModel]
     run: Callable[[ActionContext, Any], BaseModel]
 
@@ -92,23 +93,6 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-def invalid_input_from(exc: ValidationError) -> InvalidInput:
-    """Pydantic's errors as one InvalidInput naming every bad field."""
-    fields, messages = [], []
-    for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"]) or "input"
-        fields.append(loc)
-        messages.append(f"{loc}: {err['msg']}" if err["loc"] else err["msg"])
-    return InvalidInput("; ".join(messages), code="INVALID_INPUT", fields=fields)
-
-
-def parse_input(action: Action, raw: Mapping[str, Any]) -> BaseModel:
-    try:
-        return action.input_model.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid_input_from(exc) from exc
-
-
 def get_action(name: str) -> Action:
     try:
         return ACTIONS[name]
@@ -123,7 +107,7 @@ def get_action(name: str) -> Action:
 def run_action(ctx: ActionContext, name: str, raw: Mapping[str, Any]) -> BaseModel:
     """Validate ``raw`` against the action's input model and run it."""
     action = get_action(name)
-    return action.run(ctx, parse_input(action, raw))
+    return action.run(ctx, action.input_model.parse(raw))
 
 
 ID_KEYS = (

@@ -1,4 +1,5 @@
-"""The composition root: ``create_app(settings, client=...)`` builds the Bolt app.
+"""The composition root: ``build_services`` builds what listeners need (pools, stores, the
+digest engine and scheduler) and ``create_app`` builds the Bolt app around them.
 
 Nothing is built at import time. ``auth.test`` is not called here (Bolt would on every build);
 `sfbot run` checks the token once at startup instead.
@@ -10,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -22,13 +24,24 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from slack_sdk.webhook import WebhookClient
 
+from actions.context import ActionContext
+from actions.flows.engine import FlowEngine
+from bot.access import AccessPolicy
 from bot.access_middleware import access_middleware
 from bot.config import Settings
-from bot.listeners import register_all
+from bot.digests.engine import DigestEngine
+from bot.digests.scheduler import DigestScheduler
+from bot.flows.slack_port import SlackFlowPort
+from bot.flows.triggers import PeopleDirectory
+from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
 from bot.request_guard import signature_problem
-from bot.services import Services
+from bot.services import AdminPolicy, Services
 from bot.slack_urls import is_slack_response_url, slack_reply_hosts
+from bot.slack_users import UserDirectory
+from storage.audit_store import AuditStore, IdempotencyStore
+from storage.digest_store import DigestStore
+from storage.settings_store import SettingsStore
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +58,48 @@ def make_client(settings: Settings) -> WebClient:
         ]
     )
     return client
+
+
+def build_services(
+    settings: Settings,
+    client: WebClient,
+    *,
+    actions: ActionContext | None = None,
+    schedule_digests: bool = False,
+) -> Services:
+    """Everything listeners need. ``schedule_digests``: also the digest scheduler (built, not
+    started: `sfbot run` starts it once the app is up)."""
+    ctx = actions or ActionContext.build(settings)
+    users = UserDirectory()
+    admins = AdminPolicy(list(settings.admins), users)
+    settings_store = SettingsStore(ctx.db)
+    services = Services(
+        settings=settings,
+        actions=ctx,
+        audit=AuditStore(ctx.db),
+        idempotency=IdempotencyStore(ctx.db),
+        admins=admins,
+        access=AccessPolicy(users, admins, settings_store),
+        settings_store=settings_store,
+        submissions=ThreadPoolExecutor(
+            max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
+        ),
+        background=ThreadPoolExecutor(
+            max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
+        ),
+        searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
+        digests=DigestEngine(
+            DigestStore(ctx.db),
+            ctx,
+            client,
+            grace=timedelta(minutes=settings.digest_grace_minutes),
+        ),
+        flows=FlowEngine(ctx, SlackFlowPort(client, list(settings.admins))),
+        people=PeopleDirectory(client),
+    )
+    if schedule_digests:
+        services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
+    return services
 
 
 def create_app(
@@ -68,7 +123,7 @@ def create_app(
             max_workers=settings.listener_threads, thread_name_prefix="sfbot-listener"
         ),
     )
-    app.use(services_middleware(services or Services.build(settings, client)))
+    app.use(services_middleware(services or build_services(settings, client)))
     app.use(access_middleware())
     register_all(app)
     app.error(make_error_handler(settings))

@@ -76,7 +76,7 @@ def submit(
             ack(response_action="update", view=sub.working_view())
         return
 
-    future = services.executor.submit(sub.work)
+    future = services.submissions.submit(sub.work)
     finished, _ = wait([future], timeout=services.settings.modal_wait_seconds)
     if not finished:
         # Answer Slack now and finish on the background pool: the listener thread is free.
@@ -92,6 +92,12 @@ def submit(
     except Exception:
         ack(response_action="update", view=outcome_unknown_view())
         raise  # to @app.error, which logs it
+    ack_outcome(ack, outcome)
+
+
+def ack_outcome(ack: Ack, outcome: SubmitOutcome) -> None:
+    """Answer a submission with the outcome: the fields' errors if any, else its view (None
+    closes the modal)."""
     if outcome.errors:
         ack(response_action="errors", errors=outcome.errors)
     elif outcome.view is None:

@@ -1,4 +1,6 @@
-"""HTTP mode: Bolt's WSGI adapter served by waitress, plus ``GET /healthz``."""
+"""HTTP mode: Bolt's WSGI adapter served by waitress, plus ``GET /healthz`` and the flows'
+webhooks (``POST /flows/NAME/webhook``). In Socket Mode with ``PORT`` set, the same server runs
+without ``/slack/events`` (``app=None``): health and webhooks only."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from actions.connect import connection_status
 from bot.request_guard import MAX_BODY_BYTES, RequestGuard
 from bot.services import Services
+from bot.webhook_http import serve_webhook, webhook_name
 
 logger = logging.getLogger(__name__)
 
@@ -21,11 +24,13 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
-def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]]:
+def make_wsgi_app(app: App | None, services: Services) -> Callable[..., Iterable[bytes]]:
     signing_secret = services.settings.slack_signing_secret
     assert signing_secret is not None, "create_app refuses to build without a signing secret"
-    slack_handler = RequestGuard(
-        SlackRequestHandler(app, path=EVENTS_PATH), signing_secret.get_secret_value()
+    slack_handler = (
+        RequestGuard(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret.get_secret_value())
+        if app is not None
+        else None
     )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -43,8 +48,13 @@ def make_wsgi_app(app: App, services: Services) -> Callable[..., Iterable[bytes]
                 [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
             )
             return [body]
-        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+        path = str(environ.get("PATH_INFO") or "")
+        if path == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST" and slack_handler:
             return slack_handler(environ, start_response)
+        flow_name = webhook_name(path)
+        if flow_name is not None:
+            engine = getattr(services, "flows", None)
+            return serve_webhook(engine, flow_name, environ, start_response)
         return _not_found(start_response)
 
     return wsgi
@@ -55,8 +65,11 @@ def _not_found(start_response: Callable[..., Any]) -> list[bytes]:
     return [b"Not Found"]
 
 
-def serve_http(app: App, services: Services, host: str, port: int, threads: int) -> None:
-    logger.info("sfbot listening on http://%s:%d%s", host, port, EVENTS_PATH)
+def serve_http(app: App | None, services: Services, host: str, port: int, threads: int) -> None:
+    if app is None:
+        logger.info("sfbot serving %s and flow webhooks on http://%s:%d", HEALTH_PATH, host, port)
+    else:
+        logger.info("sfbot listening on http://%s:%d%s", host, port, EVENTS_PATH)
     waitress.serve(
         make_wsgi_app(app, services),
         host=host,

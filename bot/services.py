@@ -1,4 +1,5 @@
-"""What listeners need, built once by ``create_app`` and handed to them by middleware."""
+"""What listeners need, built once by ``bot.app.build_services`` and handed to them by
+middleware."""
 
 from __future__ import annotations
 
@@ -6,10 +7,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, TypeVar
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ActionContext
@@ -20,12 +19,9 @@ from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
 from bot.errors import user_message
-from bot.flows.slack_port import SlackFlowPort
 from bot.flows.triggers import PeopleDirectory
-from bot.slack_users import UserDirectory
 from bot.unfurls.service import Unfurler
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
-from storage.digest_store import DigestStore
 from storage.settings_store import SettingsStore
 
 logger = logging.getLogger(__name__)
@@ -65,7 +61,7 @@ class Services:
     access: AccessPolicy
     settings_store: SettingsStore
     # Salesforce writes started by modal submissions (see bot.modal_submit)
-    executor: ThreadPoolExecutor
+    submissions: ThreadPoolExecutor
     # Work done after an ack (see ``later``): never on Bolt's listener threads, so a slow
     # Salesforce can never keep the next request from being acknowledged.
     background: ThreadPoolExecutor
@@ -77,43 +73,10 @@ class Services:
     # names and emails for trigger variables.
     flows: FlowEngine
     people: PeopleDirectory
-    # set by `sfbot run` once the scheduler is started; None in the CLI and in tests
+    # built by bot.app.build_services for `sfbot run`; None where nothing is scheduled
     scheduler: DigestScheduler | None = None
     # record links pasted in Slack (its record cache: one lookup per record per minute)
     unfurler: Unfurler = field(default_factory=Unfurler)
-
-    @classmethod
-    def build(
-        cls, settings: Settings, client: WebClient, actions: ActionContext | None = None
-    ) -> Services:
-        ctx = actions or ActionContext.build(settings)
-        users = UserDirectory()
-        admins = AdminPolicy(list(settings.admins), users)
-        settings_store = SettingsStore(ctx.db)
-        return cls(
-            settings=settings,
-            actions=ctx,
-            audit=AuditStore(ctx.db),
-            idempotency=IdempotencyStore(ctx.db),
-            admins=admins,
-            access=AccessPolicy(users, admins, settings_store),
-            settings_store=settings_store,
-            executor=ThreadPoolExecutor(
-                max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
-            ),
-            background=ThreadPoolExecutor(
-                max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
-            ),
-            searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
-            digests=DigestEngine(
-                DigestStore(ctx.db),
-                ctx,
-                client,
-                grace=timedelta(minutes=settings.digest_grace_minutes),
-            ),
-            flows=FlowEngine(ctx, SlackFlowPort(client, list(settings.admins))),
-            people=PeopleDirectory(client),
-        )
 
     def digests_changed(self) -> None:
         """A digest was added, edited, paused or deleted: reschedule at once here (other

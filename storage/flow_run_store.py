@@ -200,6 +200,46 @@ class FlowRunStore:
             )
             return getattr(moved, "rowcount", 0) == 1
 
+    def touch(self, run_id: int, held_by: str, *, now: datetime) -> bool:
+        """Renew a running run's heartbeat if ``held_by`` still holds it (no one took it over)."""
+        with self.db.session() as s:
+            done = s.execute(
+                update(FlowRunRow)
+                .where(
+                    FlowRunRow.id == run_id,
+                    FlowRunRow.status == RUNNING,
+                    FlowRunRow.claimed_by == held_by,
+                )
+                .values(heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return getattr(done, "rowcount", 0) == 1
+
+    def take_over(
+        self,
+        run_id: int,
+        held_by: str | None,
+        new_holder: str,
+        *,
+        stale_before: datetime,
+        now: datetime,
+    ) -> bool:
+        """Take a running run whose holder has been silent since ``stale_before``; one taker
+        wins, and the old holder's ``touch`` fails from then on."""
+        with self.db.session() as s:
+            done = s.execute(
+                update(FlowRunRow)
+                .where(
+                    FlowRunRow.id == run_id,
+                    FlowRunRow.status == RUNNING,
+                    FlowRunRow.claimed_by == held_by,
+                    FlowRunRow.heartbeat_at < stale_before,
+                )
+                .values(claimed_by=new_holder, heartbeat_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return getattr(done, "rowcount", 0) == 1
+
     def get(self, run_id: int, *, with_steps: bool = False) -> StoredRun | None:
         with self.db.session() as s:
             row = s.get(FlowRunRow, run_id)
@@ -216,6 +256,15 @@ class FlowRunStore:
                 )
             ).scalars()
             return [_run(r) for r in rows]
+
+    def purge(self, older_than: datetime) -> int:
+        """Forget finished runs started before ``older_than`` (their steps and asks go too)."""
+        with self.db.session() as s:
+            return (
+                s.query(FlowRunRow)
+                .filter(FlowRunRow.started_at < older_than, FlowRunRow.status.in_(FINISHED))
+                .delete(synchronize_session=False)
+            )
 
     # -- steps -----------------------------------------------------------------------------
 
@@ -286,10 +335,12 @@ class FlowRunStore:
         api_calls: tuple[str, int] | None,
         audit: list[AuditEntry],
         now: datetime,
-    ) -> None:
+        held_by: str | None = None,
+    ) -> bool:
         """Everything a finished step changes, in one transaction: its record (inserted now
         unless ``row_id`` was recorded when it started), the run's state, the day's API count
-        and the audit log."""
+        and the audit log. False when ``held_by`` no longer holds the run (taken over after
+        it fell silent): the caller stops."""
         with self.db.session() as s:
             if row_id is None:
                 s.add(
@@ -319,9 +370,12 @@ class FlowRunStore:
                     .values(**values)
                     .execution_options(synchronize_session=False)
                 )
-            s.execute(
+            held = s.execute(
                 update(FlowRunRow)
-                .where(FlowRunRow.id == run_id)
+                .where(
+                    FlowRunRow.id == run_id,
+                    *([FlowRunRow.claimed_by == held_by] if held_by is not None else []),
+                )
                 .values(state=_dumps(state), steps_executed=steps_executed, heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -329,6 +383,7 @@ class FlowRunStore:
                 count_api_calls(s, *api_calls)
             for entry in audit:
                 s.add(audit_row(entry))
+            return getattr(held, "rowcount", 0) == 1
 
     def unfinished_steps(self, run_id: int) -> list[StoredStep]:
         with self.db.session() as s:

@@ -252,6 +252,33 @@ class FlowApiUsageRow(Base):
     told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class RecordCursorRow(Base):
+    """Where polling for changed records of one Salesforce object stands (issue: flows that
+    Salesforce starts). One row per object, whatever the number of flows on it; the replica
+    holding the lease polls, the others wait for it or take over when it lapses."""
+
+    __tablename__ = "sf_record_cursors"
+
+    object: Mapped[str] = mapped_column(String(80), primary_key=True)
+    # the highest SystemModstamp handled; the next poll re-reads from a little before it
+    stamp: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecordChangeSeenRow(Base):
+    """A change (record id, SystemModstamp) already handed to the flows: the poll re-reads a
+    short overlap before its cursor (for ties and late commits) and skips these."""
+
+    __tablename__ = "sf_record_changes_seen"
+    __table_args__ = (Index("ix_sf_record_changes_seen_stamp", "object", "stamp"),)
+
+    object: Mapped[str] = mapped_column(String(80), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(18), primary_key=True)
+    stamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+
+
 class AppSettingRow(Base):
     """One admin setting (``sfbot settings set NAME VALUE``), e.g. ``unfurls`` = ``names``."""
 

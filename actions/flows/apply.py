@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -97,6 +98,7 @@ def apply_files(
     directory: ChannelDirectory | None,
     owner: str | None,
     now: datetime | None = None,
+    check_trigger: Callable[[FlowDefinition, dict[Loc, int]], list[Problem]] | None = None,
 ) -> ApplyResult:
     """Check and store each ``(filename, text)``. ``owner`` (a Slack user id) is who gets told
     about failed runs: required for a new flow, kept when a flow is re-applied without it."""
@@ -120,6 +122,8 @@ def apply_files(
             elif refs and directory is not None:
                 document, more = resolve_channels(definition, lines, directory)
                 problems += more
+            if check_trigger is not None and not problems:
+                problems += check_trigger(definition, lines)
             if owner is None and store.get(definition.name) is None:
                 problems.append(
                     Problem(

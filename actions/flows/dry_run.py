@@ -55,6 +55,8 @@ def event_from_json(definition: FlowDefinition, data: dict[str, Any]) -> Trigger
     variables = dict(data)
     if definition.trigger_kind == "schedule":
         variables.setdefault("scheduled_at", utcnow().isoformat())
+    if definition.trigger_kind == "reaction":  # the flow's own emoji unless the event names one
+        variables.setdefault("reaction", getattr(definition.trigger, "emoji", None))
     return TriggerEvent(
         kind=definition.trigger_kind,
         key="test",

@@ -33,7 +33,7 @@ from actions.flows.matching import match_groups, trigger_accepts
 from actions.flows.model import FlowDefinition, walk
 from actions.flows.ports import FlowSlack, PostedMessage, TriggerEvent
 from actions.flows.runner import DatabaseRecorder, StepRunner
-from actions.flows.state import Paused, RunState, StepOutcome
+from actions.flows.state import LostClaim, Paused, RunState, StepOutcome
 from actions.flows.step_kinds import BUDGET_USED_UP, RunContext, StepServices
 from actions.flows.views import flow_summary, run_dict
 from storage.audit_store import AuditStore
@@ -91,6 +91,7 @@ class FlowEngine:
         )
         self._active = 0
         self._idle = threading.Condition()
+        self._claiming = threading.Lock()
 
     # -- which flows ---------------------------------------------------------------------
 
@@ -143,27 +144,30 @@ class FlowEngine:
         nothing runs. Call it after the ack."""
         if not flow.enabled:
             return None
-        now = self.now()
-        day = self.budget.day(now)
-        skip = None
-        recent = self.rate.recent(flow.id, now)
-        if self.budget.exhausted(day):
-            skip = BUDGET_USED_UP
-        elif recent >= self.rate.per_minute:
-            skip = f"more than {self.rate.per_minute} runs of this flow in a minute"
-        run = self.runs_store.claim(
-            flow_id=flow.id,
-            flow_name=flow.name,
-            flow_version=flow.version,
-            trigger_key=event.key,
-            trigger_kind=event.kind,
-            event=asdict(event),
-            claimed_by=self.process,
-            now=now,
-            status=SKIPPED if skip else RUNNING,
-            error=skip,
-            scheduled_for=scheduled_for,
-        )
+        # one check-and-claim at a time in this process: concurrent deliveries must not all
+        # see the same count of recent runs and all pass the rate limit
+        with self._claiming:
+            now = self.now()
+            day = self.budget.day(now)
+            skip = None
+            recent = self.rate.recent(flow.id, now)
+            if self.budget.exhausted(day):
+                skip = BUDGET_USED_UP
+            elif recent >= self.rate.per_minute:
+                skip = f"more than {self.rate.per_minute} runs of this flow in a minute"
+            run = self.runs_store.claim(
+                flow_id=flow.id,
+                flow_name=flow.name,
+                flow_version=flow.version,
+                trigger_key=event.key,
+                trigger_kind=event.kind,
+                event=asdict(event),
+                claimed_by=self.process,
+                now=now,
+                status=SKIPPED if skip else RUNNING,
+                error=skip,
+                scheduled_for=scheduled_for,
+            )
         if run is None:
             return None
         if skip == BUDGET_USED_UP:
@@ -178,6 +182,17 @@ class FlowEngine:
                 self.store.clear_throttle_told(flow.id)
             self._submit(self._first_run, flow, run, event)
         return run.id
+
+    def spend_api_calls(self, calls: int) -> bool:
+        """Count Salesforce calls made for flows outside a step (the ``salesforce_record``
+        poller); False once today's flow budget is used up (the admins are told once)."""
+        day = self.budget.day(self.now())
+        if calls:
+            self.asks.add_api_calls(day, calls)
+        if self.budget.exhausted(day):
+            self.budget_used_up(day)
+            return False
+        return True
 
     def budget_used_up(self, day: str) -> None:
         if self.asks.mark_budget_told(day):
@@ -252,6 +267,8 @@ class FlowEngine:
         return {**event.variables, "match": match_groups(definition.trigger, event) or {}}
 
     def _first_run(self, flow: Flow, run: StoredRun, event: TriggerEvent) -> None:
+        if not self.runs_store.touch(run.id, self.process, now=self.now()):
+            return  # waited so long in the queue that another process took it over
         definition = flow.definition
         state = RunState(document=definition.document)
         rc = RunContext(
@@ -298,7 +315,7 @@ class FlowEngine:
         runner = StepRunner(svc, DatabaseRecorder(self.runs_store, svc))
         try:
             runner.run(rc, definition.steps, resume)
-        except Paused:
+        except (Paused, LostClaim):
             return
         except StepOutcome as outcome:
             self._end(rc, outcome.status, outcome.message)
@@ -330,13 +347,8 @@ class FlowEngine:
             if stored is None or run_full is None:
                 continue
             if not run_full.steps:
-                if self.runs_store.move(
-                    run.id,
-                    RUNNING,
-                    RUNNING,
-                    now=now,
-                    claimed_by=self.process,
-                    held_by=run.claimed_by,
+                if self.runs_store.take_over(
+                    run.id, run.claimed_by, self.process, stale_before=now - self.lease, now=now
                 ):
                     count += 1
                     self._submit(self._first_run, Flow.of(stored), run, TriggerEvent(**run.event))
@@ -349,15 +361,14 @@ class FlowEngine:
                 if in_flight
                 else ""
             )
-            if self.runs_store.move(
-                run.id, RUNNING, status, now=now, error=error, held_by=run.claimed_by
-            ):
+            if self.runs_store.take_over(
+                run.id, run.claimed_by, self.process, stale_before=now - self.lease, now=now
+            ) and self.runs_store.move(run.id, RUNNING, status, now=now, error=error):
                 count += 1
-                rc_owner = stored.owner_user_id
                 text = (notices.run_outcome_unknown if unknown else notices.run_failed)(
                     run.flow_name, run.id, error
                 )
-                notices.send_dm(self.slack, rc_owner, text)
+                notices.send_dm(self.slack, stored.owner_user_id, text)
         return count
 
     # -- reading and changing flows (CLI and /sf flow) ------------------------------------

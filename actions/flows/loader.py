@@ -154,6 +154,8 @@ class _Parser:
         if kind == IF:
             if not isinstance(body, str) or not body.strip():
                 self.problem((*loc, IF), "if takes an expression, e.g. steps.find.count == 0")
+            elif templates.has_template(body):
+                self.problem((*loc, IF), "if takes a bare expression, without {{ }}")
             else:
                 self.templates_in(body, (*loc, IF), expression=True)
             then = self.steps(raw.get("then"), (*loc, "then"), depth + 1, f"{path}.then.")

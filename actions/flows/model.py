@@ -17,7 +17,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from actions.flows.ports import REACTION, SCHEDULE, SHORTCUT, SLACK_MESSAGE
+from actions.flows.ports import (
+    REACTION,
+    SALESFORCE_RECORD,
+    SCHEDULE,
+    SHORTCUT,
+    SLACK_MESSAGE,
+    WEBHOOK,
+)
+from actions.objects import OBJECTS
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 STEP_ID_RE = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
@@ -77,11 +85,51 @@ class ScheduleTrigger(_Part):
     timezone: str = Field(default="UTC", description="An IANA time zone, e.g. Europe/Paris")
 
 
+MIN_POLL_SECONDS = 15
+
+
+class SalesforceRecordTrigger(_Part):
+    object: str = Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9_]{0,79}$",
+        description="The object's API name (Lead, Contact, Account, Score__c, ...)",
+    )
+    where: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="A SOQL condition, e.g. Lead_Score__c >= 80 AND IsConverted = false",
+    )
+    every: int = Field(
+        default=60, ge=MIN_POLL_SECONDS, le=86400, description="Seconds between checks"
+    )
+    fields: list[str] = Field(
+        default_factory=list, max_length=50, description="More fields for trigger.record"
+    )
+    backfill: bool = Field(
+        default=False, description="Also start for records that match when the flow is applied"
+    )
+
+    @field_validator("object")
+    @classmethod
+    def _api_name(cls, value: str) -> str:
+        """sfbot's object names (``lead``) stand for their API names (``Lead``)."""
+        spec = OBJECTS.get(value.lower())
+        return spec.api_name if spec is not None else value
+
+
+class WebhookTrigger(_Part):
+    secret_env: str = Field(
+        pattern=r"^[A-Z_][A-Z0-9_]{0,127}$",
+        description="The environment variable holding the HMAC secret",
+    )
+
+
 TRIGGER_MODELS: dict[str, type[_Part]] = {
     SLACK_MESSAGE: SlackMessageTrigger,
     REACTION: ReactionTrigger,
     SHORTCUT: ShortcutTrigger,
     SCHEDULE: ScheduleTrigger,
+    SALESFORCE_RECORD: SalesforceRecordTrigger,
+    WEBHOOK: WebhookTrigger,
 }
 
 # -- steps ---------------------------------------------------------------------------------

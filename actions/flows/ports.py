@@ -43,6 +43,8 @@ SLACK_MESSAGE = "slack_message"
 REACTION = "reaction"
 SHORTCUT = "shortcut"
 SCHEDULE = "schedule"
+SALESFORCE_RECORD = "salesforce_record"
+WEBHOOK = "webhook"
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,9 @@ class TriggerEvent:
     ``schedule:{ISO time}`` for its own schedules.
 
     ``variables`` become ``trigger.*`` in templates (``trigger.text``, ``trigger.user``, ...;
-    ``trigger.match.NAME`` is added by the engine from the flow's ``match`` regex).
+    ``trigger.match.NAME`` is added by the engine from the flow's ``match`` regex). A reaction
+    puts the emoji's name in ``reaction`` (matched against the flow's ``emoji``) and who
+    reacted in ``reactor``; a shortcut who ran it in ``runner``; a schedule ``scheduled_at``.
     ``channel``/``ts``/``thread_ts`` locate the originating message, for ``thread: true``
     (replies go to ``thread_ts`` if set, else start a thread on ``ts``). ``flow`` is the one
     flow a shortcut was run for (None otherwise).

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from actions.flows import templates
 from actions.flows.action_steps import FLOW_ACTIONS, READ_ONLY
 from actions.flows.model import IF, MAX_NESTING, MAX_STEPS_PER_RUN, Step
-from actions.flows.state import Paused, StepOutcome, Stopped, parse_path
+from actions.flows.state import LostClaim, Paused, StepOutcome, Stopped, parse_path
 from actions.flows.step_kinds import HANDLERS, RunContext, StepServices
 from storage.flow_run_store import FAILED, SUCCEEDED, FlowRunStore
 
@@ -42,8 +42,11 @@ class Recorder(Protocol):
         ...
 
 
-# Recorded before they run: a crash during one of them leaves its outcome unknown.
-RECORDED_AT_START = frozenset({*(k for k in FLOW_ACTIONS if k not in READ_ONLY), "ask"})
+# Recorded before they run: a crash during one of them leaves its outcome unknown (a run that
+# died before any recorded step is run again by whoever finds it).
+RECORDED_AT_START = frozenset(
+    {*(k for k in FLOW_ACTIONS if k not in READ_ONLY), "ask", "post_message"}
+)
 
 
 @dataclass
@@ -77,7 +80,7 @@ class DatabaseRecorder:
     ) -> None:
         now = self.svc.now()
         day = self.svc.budget.day(now) if self.svc.budget is not None else now.date().isoformat()
-        self.runs.finish_step(
+        held = self.runs.finish_step(
             rc.run_id,
             row,
             seq=rc.state.seq,
@@ -93,8 +96,11 @@ class DatabaseRecorder:
             api_calls=(day, rc.api_calls),
             audit=rc.audit,
             now=now,
+            held_by=self.svc.process or None,
         )
         rc.api_calls, rc.audit = 0, []
+        if not held:
+            raise LostClaim(rc.run_id)
 
 
 @dataclass
@@ -193,7 +199,7 @@ class StepRunner:
             exc.message = f"step {step.label}: {exc.message}"
             self.recorder.finished(rc, step, row, exc.status, error=exc.message, input=rendered)
             raise
-        except Paused:  # the ask recorded itself as waiting, with the run's state
+        except (Paused, LostClaim):  # the ask recorded itself as waiting, with the run's state
             raise
         except Exception as exc:
             logger.exception("flow %s step %s failed unexpectedly", rc.flow_name, step.label)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor as JobExecutor
@@ -25,10 +26,13 @@ from actions.flows.engine import FlowEngine
 from actions.flows.flows_cache import Flow
 from actions.flows.model import ScheduleTrigger
 from actions.flows.ports import SCHEDULE, TriggerEvent
+from actions.flows.record_poller import RecordPoller
 from storage.flow_run_store import SKIPPED
 
 logger = logging.getLogger(__name__)
 RECONCILE_ID = "sfbot:flows:reconcile"
+RUN_HISTORY = timedelta(days=90)
+PURGE_EVERY = timedelta(hours=6)
 
 
 def schedule_key(at: datetime) -> str:
@@ -49,6 +53,7 @@ class FlowScheduler:
         tick_seconds: float = 15.0,
         grace: timedelta = timedelta(hours=1),
         workers: int = 4,
+        poller: RecordPoller | None = None,
     ) -> None:
         self.engine = engine
         self.tick_seconds = tick_seconds
@@ -59,8 +64,10 @@ class FlowScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
         )
+        self.poller = poller
         self._versions: dict[int, int] = {}
         self._lock = threading.Lock()
+        self._purged_at = datetime.min.replace(tzinfo=UTC)
 
     # -- in a running process --------------------------------------------------------------
 
@@ -79,6 +86,8 @@ class FlowScheduler:
     def shutdown(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.poller is not None:
+            self.poller.release()
 
     def sync(self) -> None:
         """One cron job per enabled schedule flow, as the database says now."""
@@ -108,12 +117,30 @@ class FlowScheduler:
                 self._versions[flow.id] = flow.version
 
     def tick(self) -> None:
-        """The reconcile job: schedules, catch-up, ask timeouts, abandoned runs."""
-        for step in (self.sync, self.run_all_due, self.engine.expire_asks, self.engine.recover):
+        """The reconcile job: schedules, catch-up, ask timeouts, abandoned runs, and the
+        ``salesforce_record`` poll (each object at its flows' shortest ``every``)."""
+        steps: list[Callable[[], object]] = [
+            self.sync,
+            self.run_all_due,
+            self.engine.expire_asks,
+            self.engine.recover,
+            self.purge,
+        ]
+        if self.poller is not None:
+            steps.append(self.poller.tick)
+        for step in steps:
             try:
                 step()
             except Exception:  # one failing part must not stop the others
                 logger.exception("flow scheduler: %s failed", getattr(step, "__name__", step))
+
+    def purge(self) -> int:
+        """Keep ``RUN_HISTORY`` of finished runs (checked every ``PURGE_EVERY``)."""
+        now = self.engine.now()
+        if now - self._purged_at < PURGE_EVERY:
+            return 0
+        self._purged_at = now
+        return self.engine.runs_store.purge(now - RUN_HISTORY)
 
     # -- what is due -----------------------------------------------------------------------
 

@@ -19,6 +19,10 @@ class Paused(Exception):
     """An ask is waiting for a click: the run stops here and resumes later."""
 
 
+class LostClaim(Exception):
+    """Another process took the run over after this one fell silent: stop, change nothing."""
+
+
 class Stopped(Exception):
     """A ``stop`` step: the run ends, successfully."""
 

@@ -16,14 +16,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from actions.context import ActionContext
-from actions.errors import ActionError, InvalidInput, OutcomeUnknown
+from actions.errors import ActionError, InvalidInput, OutcomeUnknown, invalid_input_from
 from actions.flows.action_steps import FLOW_ACTIONS, READ_ONLY, coerce_text
 from actions.flows.guards import ApiBudget
 from actions.flows.model import AskStep, PostMessageStep, Step
 from actions.flows.ports import Destination, FlowSlack, FlowSlackError, TriggerEvent
 from actions.flows.state import Paused, RunState, StepOutcome
 from actions.objects import OBJECTS, _checksum, object_spec
-from actions.registry import invalid_input_from, parse_input, record_ids
+from actions.registry import record_ids
 from storage.audit_store import AuditEntry
 from storage.flow_ask_store import FlowAskStore
 from storage.flow_run_store import FAILED, OUTCOME_UNKNOWN
@@ -111,7 +111,7 @@ def salesforce_call(
     """Validate and run one action as the commands do, audited as ``flow:NAME``."""
     action = FLOW_ACTIONS[kind]
     try:
-        inp = parse_input(action, coerce_text(action.input_model, raw))
+        inp = action.input_model.parse(coerce_text(action.input_model, raw))
     except InvalidInput as exc:
         raise StepOutcome(FAILED, f"{kind}: {exc.message}") from exc
     if svc.dry_run and kind not in READ_ONLY:

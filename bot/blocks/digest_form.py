@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from actions.digest_kinds import KINDS
+from bot.blocks.view_state import ViewState
 from bot.digests.schedule import Schedule
 from bot.ids import ActionId, BlockId
 from storage.digest_store import Digest
@@ -121,43 +122,36 @@ def form_of_digest(digest: Digest, response_url: str | None = None) -> DigestFor
     )
 
 
-def _value(values: dict[str, Any], block_id: str, action_id: str = ActionId.FIELD_INPUT) -> Any:
-    return (values.get(block_id) or {}).get(action_id) or {}
-
-
-def _selected(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
-    return (_value(values, block_id, action_id).get("selected_option") or {}).get("value")
-
-
 def form_from_view(view: dict[str, Any]) -> DigestForm:
     """The form as the user left it: the view's state over its ``private_metadata``."""
     meta = DigestMeta.loads(view.get("private_metadata"))
-    values = (view.get("state") or {}).get("values") or {}
-    kind = _selected(values, BlockId.DIGEST_KIND, ActionId.DIGEST_KIND) or meta.kind
+    state = ViewState(view)
+    kind = state.selected_value(BlockId.DIGEST_KIND, ActionId.DIGEST_KIND) or meta.kind
     kind = kind if kind in KINDS else DEFAULT_KIND
     schedule_type = (
-        _selected(values, BlockId.DIGEST_SCHEDULE_TYPE, ActionId.DIGEST_SCHEDULE_TYPE)
+        state.selected_value(BlockId.DIGEST_SCHEDULE_TYPE, ActionId.DIGEST_SCHEDULE_TYPE)
         or meta.schedule_type
     )
     params = {}
     for name in param_names(kind):
-        typed = _value(values, PARAM_BLOCKS[name]).get("value")
-        if typed not in (None, ""):
+        typed = state.text(PARAM_BLOCKS[name])
+        if typed:
             params[name] = typed
-    days = _value(values, BlockId.DIGEST_WEEKDAYS).get("selected_options")
-    options = _value(values, BlockId.DIGEST_OPTIONS).get("selected_options") or []
+    days = state.selected_values(BlockId.DIGEST_WEEKDAYS)
+    options = state.selected_values(BlockId.DIGEST_OPTIONS) or []
+    field = ActionId.FIELD_INPUT
     return DigestForm(
         kind=kind,
         schedule_type=schedule_type if schedule_type in SCHEDULE_TYPES else "daily",
-        name=(_value(values, BlockId.DIGEST_NAME).get("value") or "").strip() or None,
-        channel_id=_value(values, BlockId.DIGEST_CHANNEL).get("selected_conversation"),
+        name=state.text(BlockId.DIGEST_NAME).strip() or None,
+        channel_id=state.scalar(BlockId.DIGEST_CHANNEL, field, "selected_conversation"),
         params=params,
-        time=_value(values, BlockId.DIGEST_TIME).get("selected_time") or DEFAULT_TIME,
-        days=DEFAULT_DAYS if days is None else tuple(o["value"] for o in days),
-        cron=(_value(values, BlockId.DIGEST_CRON).get("value") or "").strip() or None,
-        timezone=_selected(values, BlockId.DIGEST_TIMEZONE, ActionId.DIGEST_TIMEZONE)
+        time=state.scalar(BlockId.DIGEST_TIME, field, "selected_time") or DEFAULT_TIME,
+        days=DEFAULT_DAYS if days is None else tuple(days),
+        cron=state.text(BlockId.DIGEST_CRON).strip() or None,
+        timezone=state.selected_value(BlockId.DIGEST_TIMEZONE, ActionId.DIGEST_TIMEZONE)
         or meta.timezone,
-        post_when_empty=any(o.get("value") == POST_WHEN_EMPTY for o in options),
+        post_when_empty=POST_WHEN_EMPTY in options,
         digest_id=meta.digest_id,
         response_url=meta.response_url,
     )

@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 from actions.metadata import FieldInfo, ObjectDescribe
 from actions.objects import OBJECTS, ObjectSpec
 from bot.blocks.text import PLAIN_TEXT_MAX, SECTION_TEXT_MAX, TITLE_MAX, escape_mrkdwn, truncate
+from bot.blocks.view_state import ViewState
 from bot.ids import ActionId, BlockId, CallbackId, field_block_id, field_from_block_id
 
 FieldKind = Literal["text", "multiline", "select", "date"]
@@ -284,14 +285,15 @@ def _element_value(element: dict[str, Any], entry: dict[str, Any] | None) -> str
 
 def view_values(view: dict[str, Any]) -> Values:
     """block_id -> value of every input of a view payload (``view.state`` over initials)."""
-    state = (view.get("state") or {}).get("values") or {}
+    state = ViewState(view)
     values: Values = {}
     for block in view.get("blocks") or []:
         element = block.get("element") if block.get("type") == "input" else None
         if not isinstance(element, dict):
             continue
-        entry = (state.get(block.get("block_id")) or {}).get(element.get("action_id"))
-        values[block["block_id"]] = _element_value(element, entry)
+        block_id, action_id = block["block_id"], element.get("action_id", "")
+        entry = state.entry(block_id, action_id) if state.has_entry(block_id, action_id) else None
+        values[block_id] = _element_value(element, entry)
     return values
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from actions.errors import ActionError, InvalidInput
-from actions.registry import ACTIONS, get_action, parse_input, record_ids
+from actions.registry import ACTIONS, get_action, record_ids
 from bot.cli.common import action_context, handle_errors, print_json
 from storage.audit_store import AuditEntry, AuditStore
 
@@ -44,7 +44,7 @@ def run_action_cmd(name: str, raw_input: str) -> None:
         raise InvalidInput(f"--input is not JSON: {exc.msg}", code="INVALID_JSON") from exc
     if not isinstance(raw, dict):
         raise InvalidInput("--input must be a JSON object", code="INVALID_JSON")
-    inp = parse_input(action, raw)
+    inp = action.input_model.parse(raw)
     ctx = action_context()
     audit = AuditStore(ctx.db)
     obj = getattr(inp, "object", None)

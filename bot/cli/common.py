@@ -14,7 +14,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 from pydantic import ValidationError
@@ -42,7 +42,7 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
 
 
-def fail(code: str, message: str, exit_code: int, fields: list[str] | None = None) -> None:
+def fail(code: str, message: str, exit_code: int, fields: list[str] | None = None) -> NoReturn:
     print_json({"error": {"code": code, "message": message, "fields": fields or []}})
     sys.exit(exit_code)
 

@@ -13,10 +13,12 @@ from typing import Any
 
 import click
 
+from actions.context import ActionContext
 from actions.errors import InvalidInput
 from actions.flows.apply import ChannelDirectory, apply_files, check_owner
 from actions.flows.dry_run import dry_run, event_from_json
 from actions.flows.loader import FlowFileError, parse_file
+from actions.flows.record_check import record_trigger_check
 from actions.flows.schema import flow_schema
 from actions.flows.views import flow_summary, run_dict
 from bot.cli.common import action_context, handle_errors, load_settings, print_json
@@ -95,13 +97,32 @@ def apply_cmd(files: tuple[str, ...], owner: str | None) -> None:
             problems.append(f"{name}: cannot read the file: {exc}")
     db, store, _runs = open_stores()
     try:
-        result = apply_files(texts, store, _LazyDirectory(), owner)
+        contexts = _LazyContext()
+        check = record_trigger_check(contexts.get)
+        result = apply_files(texts, store, _LazyDirectory(), owner, check_trigger=check)
     finally:
+        contexts.close()
         db.dispose()
     problems += result.problems
     if problems:
         invalid_files(problems, result.applied)
     print_json({"applied": result.applied})
+
+
+class _LazyContext:
+    """Salesforce is only asked when a file has a salesforce_record trigger."""
+
+    def __init__(self) -> None:
+        self._ctx: ActionContext | None = None
+
+    def get(self) -> ActionContext:
+        if self._ctx is None:
+            self._ctx = action_context()
+        return self._ctx
+
+    def close(self) -> None:
+        if self._ctx is not None:
+            self._ctx.close()
 
 
 class _LazyDirectory:
@@ -194,6 +215,16 @@ def disable_cmd(name: str) -> None:
     _set_enabled(name, False)
 
 
+def _confirmed(question: str) -> bool:
+    """Ask on the terminal; no terminal (or no answer) is a no."""
+    if not sys.stdin.isatty():
+        return False
+    try:
+        return click.confirm(question, err=True)
+    except click.Abort:
+        return False
+
+
 @flow_group.command("delete")
 @click.argument("name")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation")
@@ -204,7 +235,7 @@ def delete_cmd(name: str, yes: bool) -> None:
     try:
         if store.get(name) is None:
             raise unknown_flow(name)
-        if not yes and not click.confirm(f"Delete flow {name!r} and its runs?", err=True):
+        if not yes and not _confirmed(f"Delete flow {name!r} and its runs?"):
             raise InvalidInput(
                 "not deleted: confirm, or pass --yes", code="NOT_CONFIRMED", fields=["yes"]
             )

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
-from bot.app import create_app, make_client
+from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
-from bot.digests.scheduler import DigestScheduler
 from bot.server import serve_http
-from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             2,
             ["SLACK_BOT_TOKEN"],
         )
-        return
     except (SlackClientError, OSError) as exc:
         fail(
             "SLACK_UNREACHABLE",
@@ -48,14 +47,14 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             1,
             ["SLACK_API_URL"],
         )
-        return
-    services = Services.build(settings, client)
+    services = build_services(settings, client, schedule_digests=True)
     services.actions.db.ensure_schema()
     app = create_app(settings, client=client, services=services)
-    services.scheduler = DigestScheduler(services.digests, idempotency=services.idempotency)
+    assert services.scheduler is not None
     services.scheduler.start()
-    # Flow schedules, ask timeouts and runs whose process died (see actions.flows.scheduler).
-    FlowScheduler(services.flows).start()
+    # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll
+    # (see actions.flows.scheduler).
+    FlowScheduler(services.flows, poller=record_poller(services.flows)).start()
     if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
@@ -63,6 +62,14 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         logger.info("starting in Socket Mode")
+        if port is not None or "PORT" in settings.model_fields_set:
+            # health and flow webhooks stay reachable (the README: expose only those paths)
+            threading.Thread(
+                target=serve_http,
+                args=(None, services, host or settings.host, port or settings.port, 4),
+                name="sfbot-http",
+                daemon=True,
+            ).start()
         try:
             SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
         except SlackApiError as exc:

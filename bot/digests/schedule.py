@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from actions.cron import LocalCronTrigger, cron_trigger, fire_times, next_fire, zone
-from actions.registry import invalid_input_from
+from actions.errors import invalid_input_from
 
 __all__ = [
     "DigestTrigger",

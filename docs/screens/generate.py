@@ -25,7 +25,7 @@ from bot.blocks.help import help_blocks
 from bot.blocks.record_modal import RecordForm, initial_values, record_fields, record_form_view
 from bot.blocks.status import status_blocks
 from bot.ids import CallbackId
-from bot.listeners.commands import SUBCOMMANDS, _load_subcommands
+from bot.listeners.commands.sf import SUBCOMMANDS
 
 HERE = Path(__file__).resolve().parent
 INSTANCE = "https://acme.my.salesforce.com"
@@ -83,7 +83,6 @@ LEAD_DESCRIBE = ObjectDescribe(
 
 
 def screens() -> dict[str, Any]:
-    _load_subcommands()
     spec = OBJECTS["lead"]
     defaults = {"Company": "[not provided]"}
     fields = record_fields(spec, LEAD_DESCRIBE, for_create=True, defaults=defaults)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ids import ActionId, CallbackId
-from bot.listeners import commands
+from bot.listeners.commands import sf
 from bot.permissions import (
     ACCESS_ACTIONS,
     BLOCK_ACTIONS,
@@ -16,8 +16,7 @@ from bot.permissions import (
 
 
 def test_every_subcommand_has_a_row_and_admin_only_agrees():
-    commands._load_subcommands()
-    for name, sub in commands.SUBCOMMANDS.items():
+    for name, sub in sf.SUBCOMMANDS.items():
         assert name in SUBCOMMANDS, f"/sf {name} needs a row in bot.permissions.SUBCOMMANDS"
         assert (SUBCOMMANDS[name] == Permission.ADMIN) == sub.admin_only, name
 

@@ -120,11 +120,11 @@ def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "con
 
 
 def wait_runs_done(app: SfbotApp, name: str, count: int, timeout: float = 30.0) -> list[dict]:
-    """The flow's runs once ``count`` of them are no longer running."""
+    """The flow's runs once ``count`` of them have ended (not running, not waiting)."""
 
     def done() -> list[dict] | None:
         found = runs(app, name)
-        finished = [r for r in found if r["status"] != "running"]
+        finished = [r for r in found if r["status"] not in ("running", "waiting")]
         return found if len(finished) >= count else None
 
     return list(wait_until(done, timeout, f"{count} finished runs of {name}"))

@@ -145,12 +145,14 @@ def test_one_bad_file_does_not_stop_the_good_one(cli):
 
 
 def test_bad_options_are_json_errors(cli):
+    cli.ok("apply", cli.file("good.yml", GOOD), "--owner", "U0OWNER01")
     for args, code in [
         (("apply", "missing.yml", "--owner", "U0OWNER01"), "INVALID_FLOW_FILE"),
         (("apply", "x.yml", "--owner", "nobody"), "INVALID_OWNER"),
         (("show", "nope"), "UNKNOWN_FLOW"),
         (("enable", "nope"), "UNKNOWN_FLOW"),
         (("delete", "nope", "--yes"), "UNKNOWN_FLOW"),
+        (("delete", "support-notes"), "NOT_CONFIRMED"),  # no terminal to confirm on
         (("runs", "--limit", "0"), "INVALID_OPTION"),
         (("runs", "nope"), "UNKNOWN_FLOW"),
     ]:

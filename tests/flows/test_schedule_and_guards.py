@@ -163,3 +163,48 @@ def test_a_run_whose_process_died_is_recovered(apply, engine, ctx, clock, slack)
     assert runs.get(ghost.id).status == "succeeded"
     assert runs.get(busy.id).status == "outcome_unknown"
     assert any("did not say whether" in text for _user, text in slack.dms)
+
+
+def test_the_scheduler_keeps_a_job_per_schedule_flow_and_purges_old_runs(apply, engine, clock):
+    assert apply(MORNING) == []
+    scheduler = FlowScheduler(engine, tick_seconds=3600)
+    scheduler.start()
+    try:
+        assert {job.id for job in scheduler.scheduler.get_jobs()} == {
+            "sfbot:flows:reconcile",
+            f"sfbot:flow:{engine.flow('morning').id}",
+        }
+        engine.set_enabled("morning", False)
+        scheduler.sync()
+        assert {job.id for job in scheduler.scheduler.get_jobs()} == {"sfbot:flows:reconcile"}
+    finally:
+        scheduler.shutdown()
+    engine.set_enabled("morning", True)
+    clock.advance(days=1)
+    scheduler.run_all_due()
+    engine.wait_idle(60)
+    assert len(engine.runs("morning")) == 1
+    clock.advance(days=91)
+    assert scheduler.purge() == 1 and engine.runs("morning") == []
+
+
+def test_a_run_taken_over_is_not_run_twice(apply, engine, make_engine, ctx, clock, slack):
+    """A run that waited in one process's queue past the lease is run by the process that
+    recovers it; the first process then finds it taken and leaves it alone."""
+    assert (
+        apply(
+            "name: queued\ntrigger:\n  slack_message: {channel: C0SALES001}\nsteps:\n  - post_message: {channel: C0SALES001, text: once}\n"
+        )
+        == []
+    )
+    slow = make_engine()
+    slow._submit = lambda fn, *args: queued.append((fn, args))  # type: ignore[method-assign]
+    queued: list = []
+    slow.start(slow.flow("queued"), message("go", channel="C0SALES001"))
+    clock.advance(minutes=11)
+    assert engine.recover() == 1
+    engine.wait_idle(60)
+    for fn, args in queued:  # the slow process finally gets to it
+        fn(*args)
+    assert [p["text"] for p in slack.posts] == ["once"]
+    assert engine.runs("queued")[0]["status"] == "succeeded"

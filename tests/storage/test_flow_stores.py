@@ -118,3 +118,18 @@ def test_the_daily_api_count_is_shared(db):
         list(pool.map(lambda _i: asks.add_api_calls("2026-03-02", 1), range(40)))
     assert asks.api_calls("2026-03-02") == 40 and asks.api_calls("2026-03-03") == 0
     assert asks.mark_budget_told("2026-03-02") and not asks.mark_budget_told("2026-03-02")
+
+
+def test_the_migration_goes_down_and_up_again(db):
+    from alembic import command
+
+    from storage.db import _alembic_config
+
+    save(FlowStore(db))
+    cfg = _alembic_config()
+    for target in ("0004", "head"):
+        with db.engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            getattr(command, "downgrade" if target == "0004" else "upgrade")(cfg, target)
+    assert db.current_revision() == Database.head_revision()
+    assert FlowStore(db).all_flows() == []

@@ -45,6 +45,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_access,
     examples=("/sf access", "/sf access set delete_record U012AB3CD,S0SUPPORT"),
     admin_only=True,
-    order=93,
     runs_in_background=False,
 )

@@ -32,6 +32,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_connect,
     examples=("/sf connect",),
     admin_only=True,
-    order=90,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

@@ -36,6 +36,5 @@ SUBCOMMAND = Subcommand(
     summary="Convert a lead into an account (new or existing), a contact and an opportunity.",
     handler=handle_convert,
     examples=("/sf convert 00Q5e00000ABCDE", "/sf convert 00Q5e00000ABCDE 0015e00000FGHIJ"),
-    order=65,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

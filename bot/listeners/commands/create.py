@@ -31,6 +31,5 @@ SUBCOMMAND = Subcommand(
     summary="Create a lead, contact, account, opportunity, case or campaign in a form.",
     handler=handle_create,
     examples=("/sf create lead", "/sf create"),
-    order=52,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

@@ -59,5 +59,4 @@ SUBCOMMAND = Subcommand(
     summary="Delete a lead or a case, after you confirm (other records cannot be deleted).",
     handler=handle_delete,
     examples=("/sf delete 00Q5e00000ABCDE", "/sf delete 5005e00000KLMNO"),
-    order=60,
 )

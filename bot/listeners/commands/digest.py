@@ -38,6 +38,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_digest,
     examples=(f"{COMMAND} digest add", f"{COMMAND} digest list"),
     admin_only=True,
-    order=85,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

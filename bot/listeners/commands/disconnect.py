@@ -23,5 +23,4 @@ SUBCOMMAND = Subcommand(
     handler=handle_disconnect,
     examples=("/sf disconnect",),
     admin_only=True,
-    order=91,
 )

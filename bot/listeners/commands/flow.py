@@ -42,5 +42,4 @@ SUBCOMMAND = Subcommand(
     handler=handle_flow,
     examples=(f"{COMMAND} flow list", f"{COMMAND} flow runs inbound-leads"),
     admin_only=True,
-    order=86,
 )

@@ -7,7 +7,7 @@ from bot.listeners.commands.registry import CommandRequest, Subcommand
 
 
 def handle_help(req: CommandRequest) -> None:
-    from bot.listeners.commands import SUBCOMMANDS
+    from bot.listeners.commands.sf import SUBCOMMANDS
 
     req.respond(
         response_type="ephemeral",
@@ -23,5 +23,4 @@ SUBCOMMAND = Subcommand(
     summary="Show this help.",
     handler=handle_help,
     examples=("/sf help",),
-    order=0,
 )

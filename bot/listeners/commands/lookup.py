@@ -7,7 +7,6 @@ import re
 from actions.errors import InvalidInput
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
 from actions.objects import OBJECTS, normalize_id
-from actions.registry import ACTIONS, parse_input
 from bot.blocks.cards import lookup_results
 from bot.listeners.commands.registry import CommandRequest, Subcommand
 
@@ -55,8 +54,7 @@ def handle_lookup(req: CommandRequest) -> None:
         )
         return
     raw = parse_lookup(req.args)
-    inp = parse_input(ACTIONS["lookup_record"], raw)
-    assert isinstance(inp, LookupRecordInput)
+    inp = LookupRecordInput.parse(raw)
     services = req.services
     result: LookupRecordOutput = services.run_audited(
         req.origin,

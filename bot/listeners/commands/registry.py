@@ -57,7 +57,6 @@ class Subcommand:
     handler: Callable[[CommandRequest], None]
     examples: tuple[str, ...] = ()
     admin_only: bool = False
-    order: int = 50  # position in `/sf help`
     # True: the handler runs after the ack on the background pool (Salesforce work, replies
     # through respond). False: it runs on the listener thread at once, e.g. to open a modal
     # with the trigger_id, and must hand its Salesforce work to ``services.later``.

@@ -60,6 +60,5 @@ SUBCOMMAND = Subcommand(
     handler=handle_settings,
     examples=("/sf settings", "/sf settings set unfurls cards"),
     admin_only=True,
-    order=92,
     runs_in_background=False,
 )

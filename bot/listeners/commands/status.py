@@ -23,5 +23,4 @@ SUBCOMMAND = Subcommand(
     "and which actions it can run.",
     handler=handle_status,
     examples=("/sf status",),
-    order=80,
 )

@@ -28,6 +28,5 @@ SUBCOMMAND = Subcommand(
     summary="Change a record's fields in a form pre-filled with its current values.",
     handler=handle_update,
     examples=("/sf update 00Q5e00000ABCDE",),
-    order=54,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

@@ -12,7 +12,6 @@ import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from pydantic import ValidationError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import Option
@@ -20,7 +19,6 @@ from slack_sdk.models.blocks import Option
 from actions.errors import ActionError, InvalidInput, NotFound
 from actions.log_activity import LogActivityInput, LogActivityOutput, log_activity
 from actions.objects import OBJECTS, record_url
-from actions.registry import invalid_input_from
 from bot.blocks.add_to_record import (
     LogForm,
     LoggedTask,
@@ -31,9 +29,16 @@ from bot.blocks.add_to_record import (
     logged_text,
     logged_view,
 )
+from bot.blocks.view_state import ViewState
 from bot.errors import user_message
 from bot.ids import ActionId, BlockId, CallbackId
-from bot.modal_submit import Submission, SubmitOutcome, invalid_to_errors, submit
+from bot.modal_submit import (
+    Submission,
+    SubmitOutcome,
+    ack_outcome,
+    invalid_to_errors,
+    submit,
+)
 from bot.notify import tell_user
 from bot.services import SlackOrigin, services_of
 
@@ -60,10 +65,6 @@ class LogMeta:
         return cls(**json.loads(raw)) if raw else cls()
 
 
-def _input_value(values: dict[str, Any], block_id: str) -> str:
-    return str((values.get(block_id, {}).get(ActionId.FIELD_INPUT) or {}).get("value") or "")
-
-
 def _on_error(exc: ActionError, form: LogForm, metadata: str) -> SubmitOutcome:
     if isinstance(exc, NotFound):
         gone = "This record is no longer in Salesforce (deleted?): pick another one."
@@ -83,26 +84,25 @@ def on_add_to_record_submit(
     services = services_of(context)
     metadata = view["private_metadata"]
     meta = LogMeta.load(metadata)
-    values = view["state"]["values"]
-    picked = (values.get(BlockId.RECORD, {}).get(ActionId.RECORD_SEARCH) or {}).get(
-        "selected_option"
-    )
+    state = ViewState(view)
+    picked = state.selected(BlockId.RECORD, ActionId.RECORD_SEARCH)
     if not picked:
         ack(response_action="errors", errors={BlockId.RECORD: "Pick the record to add it to."})
         return
     record = Option(value=picked["value"], text=picked["text"]["text"])
-    subject, text = _input_value(values, BlockId.SUBJECT), _input_value(values, BlockId.DESCRIPTION)
+    subject, text = state.text(BlockId.SUBJECT), state.text(BlockId.DESCRIPTION)
     form = LogForm(subject, text, record, has_permalink=bool(meta.permalink))
     try:
-        inp = LogActivityInput(
-            record_id=picked["value"], subject=subject, text=text, source_url=meta.permalink
+        inp = LogActivityInput.parse(
+            {
+                "record_id": picked["value"],
+                "subject": subject,
+                "text": text,
+                "source_url": meta.permalink,
+            }
         )
-    except ValidationError as exc:
-        outcome = _on_error(invalid_input_from(exc), form, metadata)
-        if outcome.errors:
-            ack(response_action="errors", errors=outcome.errors)
-        else:
-            ack(response_action="update", view=outcome.view)
+    except InvalidInput as exc:
+        ack_outcome(ack, _on_error(exc, form, metadata))
         return
     origin = SlackOrigin.of(body, meta.channel_id)
     user_id = origin.user_id

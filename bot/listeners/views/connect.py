@@ -36,8 +36,9 @@ from bot.blocks.connect_modal import (
     refused_view,
     working_view,
 )
+from bot.blocks.view_state import ViewState
 from bot.errors import user_message
-from bot.ids import COMMAND, ActionId, BlockId, CallbackId
+from bot.ids import COMMAND, BlockId, CallbackId
 from bot.listeners.commands.connect import replacing_text
 from bot.modal_submit import Submission, SubmitOutcome, invalid_to_errors, submit
 from bot.services import Services, SlackOrigin, services_of
@@ -52,11 +53,6 @@ FIELD_BLOCKS = {
 }
 # OAuth ``error`` codes that point at one input
 OAUTH_ERROR_FIELD = {"invalid_client_id": "client_id", "invalid_client": "client_secret"}
-
-
-def input_value(view: dict[str, Any], block_id: str) -> str:
-    values = view.get("state", {}).get("values", {})
-    return ((values.get(block_id) or {}).get(ActionId.FIELD_INPUT) or {}).get("value") or ""
 
 
 def field_errors(exc: ActionError, flow: str) -> dict[str, str] | None:
@@ -78,19 +74,22 @@ def connect_work(
 ) -> Callable[[], StoredConnection]:
     """The verification and storing, read from the submitted inputs (run on a worker)."""
     login_url, client_id = (
-        input_value(view, BlockId.LOGIN_URL),
-        input_value(view, BlockId.CLIENT_ID),
+        ViewState(view).text(BlockId.LOGIN_URL),
+        ViewState(view).text(BlockId.CLIENT_ID),
     )
     connected_by = f"slack:{origin.user_id}"
     ctx = services.actions
     if flow == "jwt":
-        username, pem = input_value(view, BlockId.USERNAME), input_value(view, BlockId.PRIVATE_KEY)
+        username, pem = (
+            ViewState(view).text(BlockId.USERNAME),
+            ViewState(view).text(BlockId.PRIVATE_KEY),
+        )
 
         def run() -> StoredConnection:
             return connect_jwt(ctx, login_url, client_id, username, pem, connected_by)
 
     else:
-        secret = input_value(view, BlockId.CLIENT_SECRET)
+        secret = ViewState(view).text(BlockId.CLIENT_SECRET)
 
         def run() -> StoredConnection:
             return connect_client_credentials(ctx, login_url, client_id, secret, connected_by)

@@ -20,7 +20,6 @@ from actions.convert_lead import ConvertLeadInput, ConvertLeadOutput, convert_le
 from actions.errors import ActionError, InvalidInput
 from actions.lookup_record import LookupRecordInput, RecordSummary, lookup_record
 from actions.objects import ObjectName, record_url
-from actions.registry import ACTIONS, parse_input
 from bot.blocks.convert_modal import (
     EXISTING_ACCOUNT,
     NEW_ACCOUNT,
@@ -39,10 +38,17 @@ from bot.blocks.convert_modal import (
     lead_info,
 )
 from bot.blocks.text import escape_mrkdwn
+from bot.blocks.view_state import ViewState
 from bot.errors import user_message
 from bot.ids import ActionId, BlockId, CallbackId
 from bot.listeners.slack_calls import show_in_view
-from bot.modal_submit import Submission, SubmitOutcome, invalid_to_errors, submit
+from bot.modal_submit import (
+    Submission,
+    SubmitOutcome,
+    ack_outcome,
+    invalid_to_errors,
+    submit,
+)
 from bot.notify import tell_user
 from bot.services import Services, SlackOrigin, services_of
 
@@ -144,10 +150,6 @@ def fill_convert_modal(
     client.views_update(view_id=view_id, view=convert_form_view(form, meta.dump()))
 
 
-def _selected(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any] | None:
-    return (values.get(block_id, {}).get(action_id) or {}).get("selected_option")
-
-
 def _choice_errors(choice: str | None, account: dict[str, Any] | None) -> dict[str, str] | None:
     """The radio and the account must agree: nothing is converted by guesswork."""
     if choice == EXISTING_ACCOUNT and account is None:
@@ -170,10 +172,10 @@ def on_convert_submit(
 ) -> None:
     services = services_of(context)
     meta = ConvertMeta.load(view["private_metadata"])
-    values = view["state"]["values"]
-    choice = (_selected(values, BlockId.ACCOUNT_CHOICE, ActionId.ACCOUNT_CHOICE) or {}).get("value")
-    account = _selected(values, BlockId.ACCOUNT, ActionId.ACCOUNT_SEARCH)
-    name = (values.get(BlockId.OPPORTUNITY_NAME, {}).get(ActionId.FIELD_INPUT) or {}).get("value")
+    state = ViewState(view)
+    choice = state.selected_value(BlockId.ACCOUNT_CHOICE, ActionId.ACCOUNT_CHOICE)
+    account = state.selected(BlockId.ACCOUNT, ActionId.ACCOUNT_SEARCH) or None
+    name = state.text(BlockId.OPPORTUNITY_NAME)
     choice_errors = _choice_errors(choice, account)
     if choice_errors:
         ack(response_action="errors", errors=choice_errors)
@@ -183,15 +185,10 @@ def on_convert_submit(
     raw = {"lead_id": meta.lead.id, "account_id": picked.id if picked else None}
     raw["opportunity_name"] = (name or "").strip() or None
     try:
-        inp = parse_input(ACTIONS["convert_lead"], raw)
+        inp = ConvertLeadInput.parse(raw)
     except InvalidInput as exc:
-        outcome = _on_error(exc, form, view["private_metadata"])
-        if outcome.errors:
-            ack(response_action="errors", errors=outcome.errors)
-        else:
-            ack(response_action="update", view=outcome.view)
+        ack_outcome(ack, _on_error(exc, form, view["private_metadata"]))
         return
-    assert isinstance(inp, ConvertLeadInput)
     origin = SlackOrigin.of(body, meta.channel_id)
     user_id = origin.user_id
 

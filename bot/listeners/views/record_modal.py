@@ -21,7 +21,6 @@ from actions.create_record import CreateRecordInput, create_record, creation_def
 from actions.errors import ActionError
 from actions.lookup_record import RecordSummary
 from actions.objects import OBJECTS, ObjectSpec, record_url
-from actions.registry import ACTIONS, parse_input
 from bot.blocks.duplicates import duplicates_panel
 from bot.blocks.record_modal import (
     INPUT_MAX,
@@ -49,7 +48,7 @@ from bot.duplicate_check import (
 from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
 from bot.listeners.slack_calls import show_in_view, update_view
-from bot.modal_submit import Submission, SubmitOutcome, submit
+from bot.modal_submit import Submission, SubmitOutcome, ack_outcome, submit
 from bot.notify import tell_user
 from bot.services import Services, SlackOrigin, services_of
 
@@ -67,7 +66,9 @@ class RecordMeta(BaseModel):
     object: str | None = None  # the object whose fields the modal shows
     channel: str | None = None  # where the result card goes (else a DM)
     record_id: str | None = None  # update only
-    initial: dict[str, str] = Field(default_factory=dict)  # block_id -> digest of the value shown
+    initial: dict[str, str] = Field(
+        default_factory=dict
+    )  # block_id -> value_hash of the value shown
     converted: bool | None = None
     permalink: str | None = None  # create from a message: added to the description
     # create: how many times the duplicates were shown (part of the submission's key), and
@@ -83,7 +84,8 @@ class RecordMeta(BaseModel):
         return cls.model_validate_json(text or "{}")
 
 
-def digest(value: str | None) -> str:
+def value_hash(value: str | None) -> str:
+    """A short hash of what an input shows, to tell later whether the user changed it."""
     return hashlib.sha256((value or "").strip().encode()).hexdigest()[:12]
 
 
@@ -237,11 +239,7 @@ def answer_now(
     ack: Ack, exc: ActionError, spec: ObjectSpec, view: dict[str, Any], form: Callable[[str], View]
 ) -> None:
     """Refuse the submission before anything ran: field errors, else the form with the error."""
-    outcome = error_outcome(exc, spec, view, form, late=False)
-    if outcome.errors:
-        ack(response_action="errors", errors=outcome.errors)
-    else:
-        ack(response_action="update", view=outcome.view)
+    ack_outcome(ack, error_outcome(exc, spec, view, form, late=False))
 
 
 def clean(value: str | None) -> str | None:
@@ -312,9 +310,7 @@ def create_input(spec: ObjectSpec, values: Values) -> CreateRecordInput:
             raw[name] = values[block]
     fields = {api: clean(v) for b, v in values.items() if (api := field_from_block_id(b))}
     raw["fields"] = {api: v for api, v in fields.items() if v is not None}
-    inp = parse_input(ACTIONS["create_record"], raw)
-    assert isinstance(inp, CreateRecordInput)
-    return inp
+    return CreateRecordInput.parse(raw)
 
 
 def on_create_submit(

@@ -14,7 +14,6 @@ from actions.errors import ActionError, NotFound
 from actions.escaping import format_soql
 from actions.lookup_record import RecordSummary
 from actions.objects import OBJECTS, ObjectSpec, normalize_id, record_url, spec_for_id
-from actions.registry import ACTIONS, parse_input
 from actions.update_record import UpdateRecordInput, update_record
 from bot.blocks.record_modal import (
     FormField,
@@ -35,9 +34,9 @@ from bot.listeners.views.record_modal import (
     RecordMeta,
     answer_now,
     clean,
-    digest,
     error_of,
     submit_record,
+    value_hash,
 )
 from bot.services import Services, SlackOrigin, services_of
 
@@ -105,7 +104,7 @@ def update_form_view(
         object=spec.key,
         channel=origin.channel_id,
         record_id=record_id,
-        initial={block: digest(value) for block, value in values.items()},
+        initial={block: value_hash(value) for block, value in values.items()},
         converted=row.get("IsConverted"),
     )
     return record_form_view(
@@ -147,9 +146,7 @@ def update_input(spec: ObjectSpec, record_id: str, changed: Values) -> UpdateRec
             raw[SEED_INPUTS[block]] = value
         elif api:
             raw["fields"][api] = clean(value)
-    inp = parse_input(ACTIONS["update_record"], raw)
-    assert isinstance(inp, UpdateRecordInput)
-    return inp
+    return UpdateRecordInput.parse(raw)
 
 
 def on_update_submit(
@@ -166,7 +163,7 @@ def on_update_submit(
     changed = {
         block: value
         for block, value in values.items()
-        if block in meta.initial and digest(value) != meta.initial[block]
+        if block in meta.initial and value_hash(value) != meta.initial[block]
     }
     if not changed:
         ack(

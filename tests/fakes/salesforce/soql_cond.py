@@ -123,7 +123,9 @@ class ConditionsMixin:
         if ftype == "date" and t.kind == "DATE":
             return ("date", dt.date.fromisoformat(str(t.value)))
         if ftype == "datetime" and t.kind == "DATETIME":
-            return ("datetime", parse_datetime(str(t.value)))
+            # SOQL compares datetimes to the second: milliseconds in a literal are ignored
+            parsed = parse_datetime(str(t.value))
+            return ("datetime", parsed.replace(microsecond=0) if parsed else None)
         if ftype in {"date", "datetime"} and t.kind == "IDENT" and is_date_literal(str(t.value)):
             n = None
             if needs_n(str(t.value)):

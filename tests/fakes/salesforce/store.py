@@ -36,8 +36,11 @@ _CLOSED_TASK_STATUSES = {api_name for api_name, _, closed in TASK_STATUSES if cl
 
 
 def utcnow() -> dt.datetime:
-    now = dt.datetime.now(dt.UTC)
-    return now.replace(microsecond=(now.microsecond // 1000) * 1000)
+    """Now, to the second: Salesforce keeps audit datetimes (CreatedDate, SystemModstamp) to
+    the second, the API shows them as ``...T12:00:05.000+0000``, and SOQL compares datetimes
+    ignoring milliseconds, so several records changed in one second tie on SystemModstamp
+    (https://salesforce.stackexchange.com/questions/234824)."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
 def parse_datetime(text: str) -> dt.datetime | None:

@@ -23,7 +23,6 @@ from actions.lookup_record import (
     RecordSummary,
     lookup_record,
 )
-from actions.registry import ACTIONS, parse_input
 from bot.blocks.add_to_record import record_options
 from bot.blocks.convert_modal import account_options
 from bot.ids import ActionId
@@ -42,11 +41,10 @@ def _search(context: BoltContext, raw: dict[str, Any]) -> LookupRecordOutput | N
     """The search's result, or None if it failed or did not end in time."""
     services = services_of(context)
     try:
-        inp = parse_input(ACTIONS["lookup_record"], {**raw, "limit": MAX_OPTIONS})
+        inp = LookupRecordInput.parse({**raw, "limit": MAX_OPTIONS})
     except ActionError as exc:
         logger.info("type-ahead query not searched: %s", exc.code)
         return None
-    assert isinstance(inp, LookupRecordInput)
     future = services.searches.submit(lookup_record, services.actions, inp)
     try:
         return future.result(timeout=SEARCH_WAIT_SECONDS)

@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 from actions.delete_record import DeleteRecordInput, delete_record
 from actions.errors import ActionError, NotFound
 from actions.objects import BY_PREFIX
-from actions.registry import ACTIONS, parse_input
 from bot.errors import user_message
 from bot.ids import ActionId
 from bot.listeners.views.convert import open_convert_modal
@@ -27,8 +26,7 @@ def delete_outcome(services: Services, origin: SlackOrigin, record_id: str) -> s
     spec = BY_PREFIX.get(record_id[:3])
     label = spec.label.lower() if spec else "record"
     try:
-        inp = parse_input(ACTIONS["delete_record"], {"object_id": record_id})
-        assert isinstance(inp, DeleteRecordInput)
+        inp = DeleteRecordInput.parse({"object_id": record_id})
         services.run_audited(
             origin,
             "delete_record",
