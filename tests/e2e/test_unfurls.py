@@ -115,7 +115,7 @@ def test_cards_level_shows_the_card_with_an_open_button(driver, slack, sf, sfbot
     shown = json.dumps(unfurled(slack, url)["args"]["unfurls"][url])
     assert f"cards{form}@engines.example" in shown and "Analytical Engines" in shown
     assert "sf_record_open" in shown
-    for button in ("sf_record_update", "sf_record_delete", "sf_record_convert"):
+    for button in ("sf_record_update", "sf_record_delete", "sf_record_convert", "sf_record_merge"):
         assert button not in shown
     slack.assert_no_invalid_calls()
 
