@@ -97,6 +97,8 @@ class SalesforceConnection:
         self._refresh_lock = threading.Lock()  # one token refresh at a time in this process
         self._conn: StoredConnection | None = None
         self._usage_written = float("-inf")
+        # bookkeeping that failed after Salesforce answered (reported beside the result)
+        self.bookkeeping_failures: list[str] = []
         self._loaded_at = float("-inf")
         self._sf: Salesforce | None = None
 
@@ -245,8 +247,9 @@ class SalesforceConnection:
             raise self._unavailable(write and may_have_arrived(exc), message) from exc
         try:
             self._after_success(sf)
-        except SQLAlchemyError:  # the call succeeded: bookkeeping must not turn it into a failure
-            logger.exception("could not record the API usage")
+        except SQLAlchemyError as exc:  # the call succeeded: bookkeeping must not fail it
+            logger.exception("API USAGE NOT RECORDED after a successful call")
+            self.bookkeeping_failures.append(f"API usage not recorded ({type(exc).__name__})")
         return result
 
     @staticmethod

@@ -20,7 +20,7 @@ def delete_record(ctx: ActionContext, inp: DeleteRecordInput) -> DeleteRecordOut
     record_id = normalize_id(inp.object_id, "object_id")
     spec = spec_for_id(record_id, "object_id")
     if not spec.deletable:
-        allowed = " and ".join(s.label.lower() + "s" for s in OBJECTS.values() if s.deletable)
+        allowed = " and ".join(s.plural.lower() for s in OBJECTS.values() if s.deletable)
         raise InvalidInput(
             f"sfbot deletes only {allowed}; {record_id} is {a_or_an(spec.label.lower())}",
             code="DELETE_NOT_ALLOWED",

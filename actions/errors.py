@@ -6,6 +6,7 @@ Salesforce refused, could not be reached, or the connection needs an admin (CLI 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -92,5 +93,56 @@ def invalid_input_from(exc: ValidationError) -> InvalidInput:
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "input"
         fields.append(loc)
-        messages.append(f"{loc}: {err['msg']}" if err["loc"] else err["msg"])
+        messages.append(readable_error(err))
     return InvalidInput("; ".join(messages), code="INVALID_INPUT", fields=fields)
+
+
+# Pydantic's wording ("String should have at least 2 characters") said as a person would.
+READABLE: dict[str, str] = {
+    "missing": "is required",
+    "string_too_short": "needs at least {min_length} character{s_min}",
+    "string_too_long": "can have at most {max_length} character{s_max}",
+    "too_short": "needs at least {min_length} item{s_min}",
+    "too_long": "can have at most {max_length} item{s_max}",
+    "greater_than": "must be more than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "string_type": "must be text",
+    "dict_type": "must be a set of named values",
+    "list_type": "must be a list",
+    "date_parsing": "must be a date like 2025-01-31",
+    "date_from_datetime_parsing": "must be a date like 2025-01-31",
+    "date_type": "must be a date like 2025-01-31",
+    "extra_forbidden": "is not something this takes",
+    "string_pattern_mismatch": "is not in the expected form",
+}
+
+
+def readable_error(err: Mapping[str, Any]) -> str:
+    """One pydantic error as a short sentence about the field it names."""
+    loc = ".".join(str(p) for p in err.get("loc") or ())
+    ctx = dict(err.get("ctx") or {})
+    template = READABLE.get(str(err.get("type")))
+    if template is not None:
+        for bound in ("min_length", "max_length"):
+            ctx[f"s_{bound[:3]}"] = "" if ctx.get(bound) == 1 else "s"
+        try:
+            text = template.format(**ctx)
+        except (KeyError, IndexError, ValueError):
+            text = None
+        if text is not None:
+            return f"{loc or 'the input'} {text}"
+    message = str(err.get("msg") or "is not valid").removeprefix("Value error, ")
+    if message.startswith("Input should be "):
+        message = "should be " + message.removeprefix("Input should be ")
+    elif message.startswith("Input "):
+        message = message.removeprefix("Input ")
+    return f"{loc}: {message}" if loc else message

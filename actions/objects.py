@@ -24,6 +24,12 @@ class ObjectSpec:
     phone_field: str | None
     email_field: str | None
     deletable: bool = False
+    plural_label: str = ""  # Salesforce's labelPlural, where it is not label + "s"
+
+    @property
+    def plural(self) -> str:
+        """The plural label for people ("Opportunities", never "Opportunitys")."""
+        return self.plural_label or self.label + "s"
 
 
 OBJECTS: dict[str, ObjectSpec] = {
@@ -69,6 +75,7 @@ OBJECTS: dict[str, ObjectSpec] = {
             ("Name",),
             None,
             None,
+            plural_label="Opportunities",
         ),
         ObjectSpec(
             "case",
@@ -166,7 +173,7 @@ def spec_for_id(record_id: str, field: str = "id") -> ObjectSpec:
     if spec is None:
         raise InvalidInput(
             f"{record_id} is not a record sfbot works with "
-            f"({', '.join(s.label.lower() + 's' for s in OBJECTS.values())})",
+            f"({', '.join(s.plural.lower() for s in OBJECTS.values())})",
             code="UNSUPPORTED_OBJECT",
             fields=[field],
         )

@@ -1,7 +1,8 @@
-"""The names of records by id (owners, accounts): one SOQL query per object, cached a while.
+"""The names of records by id (owners, accounts): one SOQL query per object.
 
-Used to show a duplicate's owner and account, which findDuplicates answers as ids. Users and
-account names rarely change; a cached name is at most ``TTL_SECONDS`` old.
+Used to show a duplicate's owner and account, which findDuplicates answers as ids. Users'
+names rarely change and every card shows one: they are cached, at most ``TTL_SECONDS`` old.
+Account names are read each time.
 """
 
 from __future__ import annotations
@@ -45,5 +46,6 @@ def record_names(ctx: ActionContext, ids: list[str]) -> dict[str, str]:
         with _lock:
             for r in rows:
                 names[r["Id"]] = str(r.get("Name") or "")
-                _cache[r["Id"]] = (now, names[r["Id"]])
+                if api == "User":
+                    _cache[r["Id"]] = (now, names[r["Id"]])
     return names

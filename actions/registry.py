@@ -27,6 +27,9 @@ class Action:
     input_model: type[ActionInput]
     output_model: type[BaseModel]
     run: Callable[[ActionContext, Any], BaseModel]
+    # True: it changes Salesforce, so sfbot's database is checked writable before sending
+    # (what Salesforce did must be recordable; see bot/cli/action_cmds.py)
+    writes: bool = False
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -46,6 +49,7 @@ ACTIONS: dict[str, Action] = {
             CreateRecordInput,
             CreateRecordOutput,
             create_record,
+            writes=True,
         ),
         Action(
             "update_record",
@@ -53,6 +57,7 @@ ACTIONS: dict[str, Action] = {
             UpdateRecordInput,
             UpdateRecordOutput,
             update_record,
+            writes=True,
         ),
         Action(
             "delete_record",
@@ -60,6 +65,7 @@ ACTIONS: dict[str, Action] = {
             DeleteRecordInput,
             DeleteRecordOutput,
             delete_record,
+            writes=True,
         ),
         Action(
             "lookup_record",
@@ -74,6 +80,7 @@ ACTIONS: dict[str, Action] = {
             ConvertLeadInput,
             ConvertLeadOutput,
             convert_lead,
+            writes=True,
         ),
         Action(
             "find_duplicates",
@@ -88,6 +95,7 @@ ACTIONS: dict[str, Action] = {
             MergeRecordsInput,
             MergeRecordsOutput,
             merge_records,
+            writes=True,
         ),
     )
 }

@@ -37,6 +37,7 @@ from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
 from bot.request_guard import signature_problem
 from bot.services import AdminPolicy, Services
+from bot.signed_metadata import install_key
 from bot.slack_urls import is_slack_response_url, slack_reply_hosts
 from bot.slack_users import UserDirectory
 from storage.audit_store import AuditStore, IdempotencyStore
@@ -112,6 +113,7 @@ def create_app(
     if missing:
         raise ValueError(f"missing configuration: {', '.join(missing)}")
     assert settings.slack_signing_secret is not None
+    install_key(settings.slack_signing_secret.get_secret_value())  # private_metadata's HMAC
     client = client or make_client(settings)
     app = App(
         client=client,

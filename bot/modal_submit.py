@@ -6,10 +6,15 @@ turns into a "working on it" view at once and is finished with ``views.update`` 
 
 A submission is claimed by its view id first, so a double click or a resubmitted modal never
 writes twice: the repeat sees the first one's result, or that it is still running.
+
+A write whose outcome is unknown (Salesforce timed out or failed after the request was sent:
+``OutcomeUnknown``) keeps its claim for good: the modal says the outcome is unknown, shows no
+Submit button, and a resubmission of that view shows the same thing without writing again.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, wait
@@ -20,15 +25,20 @@ from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from slack_sdk.models.views import View
+from sqlalchemy.exc import SQLAlchemyError
 
-from actions.errors import ActionError, InvalidInput
+from actions.errors import ActionError, InvalidInput, OutcomeUnknown
 from bot.blocks.modal import modal, note
+from bot.blocks.text import escape_mrkdwn
 from bot.ids import CallbackId
 from bot.services import Services
+from bot.signed_metadata import FORGED_TEXT, ForgedMetadata
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+UNKNOWN = "outcome_unknown"  # the stored result of a write whose outcome is unknown
 
 
 @dataclass
@@ -56,6 +66,12 @@ class Submission(Generic[T]):
     closed_view: Callable[[], View]  # shown after a late success whose on_success closes
     replay: Callable[[Any], View | None]  # show a finished earlier attempt's stored result
     to_store: Callable[[T], Any]
+    # the view for a write whose outcome is unknown (its message given): no Submit, and
+    # where to check; by default the generic ``outcome_unknown_view``
+    unknown_view: Callable[[str], View] | None = None
+
+    def show_unknown(self, message: str) -> View:
+        return (self.unknown_view or outcome_unknown_view)(message)
 
 
 def submit(
@@ -65,10 +81,18 @@ def submit(
     services: Services,
     sub: Submission[T],
 ) -> None:
-    claimed, state, stored = services.idempotency.claim(sub.key)
+    try:
+        claimed, state, stored = services.idempotency.claim(sub.key)
+    except SQLAlchemyError:
+        # Nothing was sent: without the claim a repeat could write twice, so do not send.
+        logger.exception("DATABASE NOT WRITABLE: %s was not sent to Salesforce", sub.key)
+        ack(response_action="update", view=database_down_view())
+        return
     if not claimed:
         if state == services.idempotency.DONE and stored is None:
             ack(response_action="update", view=outcome_unknown_view())
+        elif state == services.idempotency.DONE and isinstance(stored, dict) and UNKNOWN in stored:
+            ack(response_action="update", view=sub.show_unknown(str(stored[UNKNOWN])))
         elif state == services.idempotency.DONE:
             shown = sub.replay(stored)
             ack() if shown is None else ack(response_action="update", view=shown)
@@ -131,12 +155,16 @@ def _finish_late(
 def _finish(sub: Submission[T], services: Services, future: Future[T]) -> SubmitOutcome:
     """Store the result and decide what to show.
 
-    A refusal (ActionError) releases the claim, so the user can correct and submit again.
-    Anything else keeps it, marked done without a result: the write may have happened, and a
-    resubmission must not repeat it.
+    A refusal (ActionError) releases the claim, so the user can correct and submit again. An
+    unknown outcome keeps it, marked as such; anything else keeps it, marked done without a
+    result: the write may have happened, and a resubmission must not repeat it.
     """
     try:
         value = future.result()
+    except OutcomeUnknown as exc:
+        logger.warning("the outcome of %s is unknown: %s", sub.key, exc.message)
+        services.idempotency.finish(sub.key, {UNKNOWN: exc.message})
+        return SubmitOutcome(view=sub.show_unknown(exc.message))
     except ActionError as exc:
         services.idempotency.release(sub.key)
         return sub.on_error(exc)
@@ -145,6 +173,39 @@ def _finish(sub: Submission[T], services: Services, future: Future[T]) -> Submit
         raise
     services.idempotency.finish(sub.key, sub.to_store(value))
     return SubmitOutcome(view=sub.on_success(value))
+
+
+def refuses_forged_metadata(handler: Callable[..., None]) -> Callable[..., None]:
+    """For a view submission listener: a ``private_metadata`` sfbot did not sign (edited,
+    ``{x``, ``null``, ``[]``, wrong types) is answered with a plain modal saying nothing was
+    sent, never a 500. Bolt passes arguments by name (it reads the wrapped signature)."""
+
+    @functools.wraps(handler)
+    def listener(**kwargs: Any) -> None:
+        try:
+            handler(**kwargs)
+        except ForgedMetadata as exc:
+            logger.warning("refused a submission: %s", exc.message)
+            kwargs["ack"](response_action="update", view=forged_view())
+
+    return listener
+
+
+def database_down_view() -> View:
+    return modal(
+        "sfbot",
+        CallbackId.RESULT_MODAL,
+        [
+            note(
+                ":floppy_disk: sfbot cannot write to its database right now, so nothing was "
+                "sent to Salesforce. The admins were told in the log; try again later."
+            )
+        ],
+    )
+
+
+def forged_view() -> View:
+    return modal("sfbot", CallbackId.RESULT_MODAL, [note(FORGED_TEXT)])
 
 
 def errors_view(errors: dict[str, str]) -> View:
@@ -156,17 +217,25 @@ def errors_view(errors: dict[str, str]) -> View:
     )
 
 
-def outcome_unknown_view() -> View:
-    return modal(
-        "sfbot",
-        CallbackId.RESULT_MODAL,
-        [
-            note(
-                ":boom: Something went wrong in sfbot after this was sent, and the error was "
-                "logged for the admins. The change may or may not have been made in Salesforce: "
-                "check the record before trying again."
-            )
-        ],
+def outcome_unknown_view(message: str | None = None) -> View:
+    """No Submit button: the change may have been made, so this form never sends it again."""
+    if message is None:
+        text = (
+            ":boom: Something went wrong in sfbot after this was sent, and the error was "
+            "logged for the admins. The change may or may not have been made in Salesforce: "
+            "check the record before trying again."
+        )
+    else:
+        text = unknown_text(message)
+    return modal("sfbot", CallbackId.RESULT_MODAL, [note(text)])
+
+
+def unknown_text(message: str, check: str | None = None) -> str:
+    """The outcome of a write is unknown: say so, say where to check, promise no repeat."""
+    where = check or "Check in Salesforce before trying again."
+    return (
+        f":hourglass: *The outcome is unknown:* {escape_mrkdwn(message)}\n{where}\n"
+        "sfbot will not send it again from this form."
     )
 
 

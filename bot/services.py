@@ -4,6 +4,7 @@ middleware."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,12 @@ from storage.settings_store import SettingsStore
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+AUDIT_NOTE = (
+    ":warning: Done in Salesforce, but sfbot could not write its audit entry; "
+    "the admins were told in the log."
+)
+_AUDIT = threading.local()  # per worker thread: did the last audit entry fail?
 
 
 @dataclass
@@ -125,6 +132,7 @@ class Services:
         from the result (e.g. the new record's id) and are added on success.
         """
         known = list(record_ids or [])
+        _AUDIT.failed = False  # ``audit_note`` speaks of this action only
         try:
             result = fn()
         except ActionError as exc:
@@ -147,8 +155,23 @@ class Services:
             self._record(origin, action, object_name, ids, outcome, code)
         except SQLAlchemyError:
             # The action itself has happened: failing the user's request now would invite a
-            # repeat. The failure is logged with its stack for the admins.
-            logger.exception("could not write the audit entry for %s by %s", action, origin.user_id)
+            # repeat. The failure is logged with its stack for the admins, and the thread's
+            # flag lets the reply say so beside the success (``audit_note``).
+            logger.exception(
+                "AUDIT ENTRY NOT WRITTEN for %s by %s (records %s)",
+                action,
+                origin.user_id,
+                ", ".join(i for i in ids if i) or "none",
+            )
+            _AUDIT.failed = True
+
+    @staticmethod
+    def audit_note() -> str | None:
+        """After an action on this thread: a line for its reply if its audit entry could not
+        be written (then forgets it), else None."""
+        failed = getattr(_AUDIT, "failed", False)
+        _AUDIT.failed = False
+        return AUDIT_NOTE if failed else None
 
     def _record(
         self,

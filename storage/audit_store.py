@@ -103,18 +103,19 @@ class IdempotencyStore:
         self.db = db
         self.stale_after = stale_after
 
-    def claim(self, key: str) -> tuple[bool, str | None, Any]:
+    def claim(self, key: str, _retries: int = 3) -> tuple[bool, str | None, Any]:
         """(claimed, state, result): ``claimed`` is False when someone holds or finished it."""
         try:
             with self.db.session() as s:
                 s.add(IdempotencyKeyRow(key=key, created_at=utcnow(), state=self.PENDING))
             return True, None, None
         except IntegrityError:
-            pass
+            if _retries <= 0:  # refused for another reason than an existing key
+                raise
         with self.db.session() as s:
             row = s.get(IdempotencyKeyRow, key)
             if row is None:  # released meanwhile
-                return self.claim(key)
+                return self.claim(key, _retries - 1)
             stale = utcnow() - (as_utc(row.created_at) or utcnow()) > self.stale_after
             if row.state == self.PENDING and stale:
                 row.created_at = utcnow()

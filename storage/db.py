@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -107,6 +108,23 @@ class Database:
         self.ensure_schema()
         with self._sessions() as session, session.begin():
             yield session
+
+    def check_writable(self) -> None:
+        """Raise SQLAlchemyError unless a write can be committed now (a read-only file or
+        directory, a read-only replica, a full disk): checked before Salesforce is asked to
+        write, so a write is never followed by a failure to record it. One tiny transaction
+        that leaves nothing behind (a row added and removed)."""
+        self.ensure_schema()
+        key = {"key": f"sfbot:write-check:{uuid.uuid4().hex}"}
+        with self.engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO idempotency_keys (key, created_at, state) "
+                    "VALUES (:key, CURRENT_TIMESTAMP, 'pending')"
+                ),
+                key,
+            )
+            conn.execute(text("DELETE FROM idempotency_keys WHERE key = :key"), key)
 
     def dispose(self) -> None:
         self.engine.dispose()

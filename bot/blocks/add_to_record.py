@@ -123,7 +123,7 @@ def log_form_view(form: LogForm, private_metadata: str) -> View:
 
 
 def logged_text(task: LoggedTask) -> str:
-    return f"Added the message to {task.record_title}"
+    return f"Added the message to {escape_mrkdwn(task.record_title)}"
 
 
 def logged_blocks(task: LoggedTask) -> list[Block]:

@@ -1,7 +1,7 @@
 """The `/sf connect` modal and the views it turns into.
 
 Secrets typed by the admin are never part of a view built here: no initial values for them,
-nothing in ``private_metadata`` but the chosen flow.
+nothing in ``private_metadata`` but the chosen flow (signed: ``bot.signed_metadata``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from slack_sdk.models.views import View
 
 from bot.blocks.text import SECTION_TEXT_MAX, escape_mrkdwn, truncate
 from bot.ids import COMMAND, ActionId, BlockId, CallbackId
+from bot.signed_metadata import seal
 
 FLOWS: dict[str, tuple[str, str]] = {
     "client_credentials": (
@@ -190,7 +191,7 @@ def connect_modal(
         title="Connect Salesforce",
         submit="Connect",
         close="Cancel",
-        private_metadata=flow,
+        private_metadata=seal({"flow": flow}),
         blocks=blocks,
     )
 

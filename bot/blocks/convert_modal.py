@@ -155,7 +155,7 @@ def convert_form_view(form: ConvertForm, private_metadata: str) -> View:
 
 
 def converted_text(links: ConvertedLinks) -> str:
-    return f"Converted the lead {links.lead_name}"
+    return f"Converted the lead {escape_mrkdwn(links.lead_name)}"
 
 
 def converted_blocks(links: ConvertedLinks) -> list[Block]:

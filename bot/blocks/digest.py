@@ -87,4 +87,4 @@ def digest_blocks(
 
 
 def digest_fallback_text(name: str, count: int) -> str:
-    return f"{name}: {count} record{'s' if count != 1 else ''}"
+    return f"{escape_mrkdwn(name)}: {count} record{'s' if count != 1 else ''}"

@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from actions.digest_kinds import KINDS
 from bot.blocks.view_state import ViewState
 from bot.digests.schedule import Schedule
 from bot.ids import ActionId, BlockId
+from bot.signed_metadata import ForgedMetadata, seal, unseal
 from storage.digest_store import Digest
 
 DEFAULT_KIND = "new_leads"
@@ -54,11 +55,15 @@ class DigestMeta(BaseModel):
     response_url: str | None = None  # the list message to refresh after an edit
 
     def dumps(self) -> str:
-        return self.model_dump_json(exclude_defaults=True)
+        return seal(self.model_dump(mode="json", exclude_defaults=True))
 
     @classmethod
     def loads(cls, text: str | None) -> DigestMeta:
-        return cls.model_validate_json(text or "{}")
+        """Raises ForgedMetadata unless sfbot wrote ``text``."""
+        try:
+            return cls.model_validate(unseal(text))
+        except ValidationError as exc:
+            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 @dataclass(frozen=True)

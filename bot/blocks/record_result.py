@@ -7,11 +7,11 @@ from collections.abc import Collection
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
 from actions.lookup_record import RecordSummary
-from actions.objects import ObjectSpec
+from actions.objects import ObjectSpec, record_url
 from bot.blocks.cards import record_card
 from bot.blocks.record_modal import Values
 from bot.blocks.text import escape_mrkdwn, truncate
-from bot.ids import BlockId, field_block_id
+from bot.ids import COMMAND, BlockId, field_block_id
 
 
 def record_summary(
@@ -55,10 +55,31 @@ def result_message(
         ),
         *record_card(record, offered=offered),
     ]
-    return text, blocks
+    return escape_mrkdwn(text), blocks
 
 
 def done_text(verb: str, record_label: str, channel_id: str | None) -> str:
     """The short success view's text, e.g. after a submission that outlived its ack."""
     where = f"in <#{channel_id}>" if channel_id else "in your direct messages with sfbot"
     return f":white_check_mark: {verb} the {record_label.lower()}. Its card is {where}."
+
+
+def where_to_check(
+    spec: ObjectSpec, instance_url: str | None, record_id: str | None, name: str
+) -> str:
+    """After a write whose outcome is unknown: where the user can see whether it happened.
+
+    An update links the record itself; a create links the object's list in Salesforce and the
+    `/sf lookup` that finds the record by its name."""
+    label = spec.label.lower()
+    if record_id:
+        if instance_url:
+            url = record_url(instance_url, spec.api_name, record_id)
+            return f"Check the {label} before trying again: <{url}|open it in Salesforce>."
+        return f"Check the {label} `{record_id}` in Salesforce before trying again."
+    lookup = f"`{COMMAND} lookup {escape_mrkdwn(name)}`" if name else f"`{COMMAND} lookup`"
+    where = f"look it up with {lookup}"
+    if instance_url:
+        lists = f"{instance_url}/lightning/o/{spec.api_name}/list"
+        where += f" or in <{lists}|the {spec.plural.lower()} in Salesforce>"
+    return f"Check whether the {label} was created before trying again: {where}."

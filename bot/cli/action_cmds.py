@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
+from actions.context import ActionContext
 from actions.errors import ActionError, InvalidInput
 from actions.registry import ACTIONS, get_action, record_ids
 from bot.cli.common import action_context, handle_errors, print_json
 from storage.audit_store import AuditEntry, AuditStore
+
+logger = logging.getLogger(__name__)
 
 
 @click.command("actions")
@@ -46,24 +51,71 @@ def run_action_cmd(name: str, raw_input: str) -> None:
         raise InvalidInput("--input must be a JSON object", code="INVALID_JSON")
     inp = action.input_model.parse(raw)
     ctx = action_context()
+    if action.writes:
+        check_writable(ctx)
     audit = AuditStore(ctx.db)
     obj = getattr(inp, "object", None)
     try:
         out = action.run(ctx, inp)
     except ActionError as exc:
-        audit.record(
-            AuditEntry(
-                action=name,
-                outcome="error",
-                source="cli",
-                object=obj,
-                record_ids=record_ids(inp),
-                error_code=exc.code,
-            )
+        entry = AuditEntry(
+            action=name,
+            outcome="error",
+            source="cli",
+            object=obj,
+            record_ids=record_ids(inp),
+            error_code=exc.code,
         )
+        record_beside(audit, entry)  # the action's own error is what is reported
         raise
     finally:
         ctx.close()
     ids = list(dict.fromkeys(record_ids(inp) + record_ids(out)))
-    audit.record(AuditEntry(action=name, outcome="ok", source="cli", object=obj, record_ids=ids))
-    print_json(out.model_dump(mode="json"))
+    body = out.model_dump(mode="json")
+    entry = AuditEntry(action=name, outcome="ok", source="cli", object=obj, record_ids=ids)
+    warnings = [
+        {"code": "USAGE_NOT_RECORDED", "message": failure}
+        for failure in ctx.connection.bookkeeping_failures
+    ]
+    warning = record_beside(audit, entry)
+    if warning:
+        warnings.append(warning)
+    if warnings:
+        body["warnings"] = warnings
+    print_json(body)
+
+
+def check_writable(ctx: ActionContext) -> None:
+    """Before a write is sent: the database must be able to record it, else nothing is sent."""
+    try:
+        ctx.db.check_writable()
+    except SQLAlchemyError as exc:
+        ctx.close()
+        raise InvalidInput(
+            "sfbot's database cannot be written (read-only file or replica, or a full disk), "
+            f"so nothing was sent to Salesforce: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0][:200]}",
+            code="DATABASE_READ_ONLY",
+            fields=["DATABASE_URL"],
+        ) from exc
+
+
+def record_beside(audit: AuditStore, entry: AuditEntry) -> dict[str, str] | None:
+    """Write the audit entry; after Salesforce answered, a failure here never becomes the
+    action's failure: it is logged loudly and returned as a warning printed beside the result."""
+    try:
+        audit.record(entry)
+    except SQLAlchemyError as exc:
+        logger.error(
+            "AUDIT ENTRY NOT WRITTEN for %s (%s, records %s): %s",
+            entry.action,
+            entry.outcome,
+            ", ".join(entry.record_ids) or "none",
+            exc,
+        )
+        return {
+            "code": "AUDIT_NOT_WRITTEN",
+            "message": "Salesforce carried out the action, but sfbot could not write its audit "
+            f"entry ({type(exc).__name__}); the admins should check the database.",
+        }
+    return None

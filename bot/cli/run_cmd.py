@@ -8,6 +8,7 @@ import threading
 
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
@@ -49,6 +50,17 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         )
     services = build_services(settings, client, schedule_digests=True)
     services.actions.db.ensure_schema()
+    try:
+        services.actions.db.check_writable()
+    except SQLAlchemyError as exc:
+        fail(
+            "DATABASE_READ_ONLY",
+            "sfbot cannot write to its database (a read-only file, directory or replica, or a "
+            f"full disk): {type(exc).__name__}: {str(exc).splitlines()[0][:200]}. Every action "
+            "records who asked for it there, so sfbot does not start without it.",
+            2,
+            ["DATABASE_URL"],
+        )
     app = create_app(settings, client=client, services=services)
     assert services.scheduler is not None
     services.scheduler.start()

@@ -172,3 +172,12 @@ def test_create_blocking_rule_refuses_even_with_allow_save(ctx, emu, rules):
         run(ctx, "create_record", object="account", name="ACME", allow_save=True)
     assert err.value.code == "DUPLICATES_DETECTED" and err.value.details["allow_save"] is False
     assert len(emu.records("Account")) == 1
+
+
+def test_merge_can_empty_a_field_of_the_master(ctx, emu):
+    master = emu.insert("Contact", {"LastName": "M", "Title": "CEO"})
+    dup = emu.insert("Contact", {"LastName": "D"})
+    run(ctx, "merge_records", master_id=master, duplicate_ids=[dup], fields={"Title": None})
+    assert emu.get(master)["Title"] is None
+    (call,) = soap_calls(emu)
+    assert "<urn1:fieldsToNull>Title</urn1:fieldsToNull>" in call["body"]

@@ -66,7 +66,7 @@ def test_message_is_logged_on_a_contact(driver, slack, sf, sfbot):
         element(view, BlockId.DESCRIPTION)["initial_value"]
         == "Customer <VIP> wants a refund & a call"
     )
-    permalink = json.loads(view["private_metadata"])["permalink"]
+    permalink = json.loads(view["private_metadata"].partition(".")[2])["permalink"]
     assert permalink.endswith(f"/archives/{CHANNEL}/p{message['ts'].replace('.', '')}")
 
     options = suggest(driver, view, "Hopperlog")

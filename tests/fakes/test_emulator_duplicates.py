@@ -88,10 +88,12 @@ def _lead(emu) -> str:
 def test_merge_result_deletes_with_master_record_id(emu, api):
     master, dup = _lead(emu), _lead(emu)
     task = emu.insert("Task", {"Subject": "T", "WhoId": dup})
-    r = soap(emu, merge_xml("Lead", master, dup, fields="<urn1:Title>CEO</urn1:Title>"))
+    emu.store.raw(master)["Phone"] = "555"
+    nulls = "<urn1:fieldsToNull>Phone</urn1:fieldsToNull>"
+    r = soap(emu, merge_xml("Lead", master, dup, fields=nulls + "<urn1:Title>CEO</urn1:Title>"))
     assert f"<id>{master}</id><mergedRecordIds>{dup}</mergedRecordIds><success>true" in r.text
     assert f"<updatedRelatedIds>{task}</updatedRelatedIds>" in r.text
-    assert emu.get(master)["Title"] == "CEO"
+    assert emu.get(master)["Title"] == "CEO" and emu.get(master)["Phone"] is None
     gone = api.get(f"{api.base}/sobjects/Lead/{dup}")
     assert gone.status_code == 404
     assert emu.store.raw(dup)["MasterRecordId"] == master

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from actions.connect import connection_status, disconnect, scope_review
-from bot.blocks.connect_modal import FLOWS, connect_modal
+from bot.blocks.connect_modal import FLOWS, connect_modal, refused_view
 from bot.blocks.status import disconnect_outcome, disconnect_outcome_text
 from bot.ids import COMMAND, ActionId
 from bot.listeners.commands.connect import replacing_text
@@ -21,10 +21,16 @@ def switch_flow(
 ) -> None:
     """Re-render the connect modal with the chosen flow's inputs (typed values stay in Slack)."""
     ack()
+    services = services_of(context)
+    if not services.admins.is_admin(client, SlackOrigin.of(body).user_id):
+        # the connect form is for admins only, whoever managed to click in it
+        refused = refused_view(f":lock: `{COMMAND} connect` is for sfbot admins only.")
+        update_view(client, body["view"], refused)
+        return
     flow = (action.get("selected_option") or {}).get("value") or ""
     if flow not in FLOWS:
         return
-    status = connection_status(services_of(context).actions, live=False)
+    status = connection_status(services.actions, live=False)
     # guarded by the hash: a newer update (another click) wins
     update_view(
         client,

@@ -19,7 +19,9 @@ from bot.blocks.digest_modal import digest_modal, refused_view, timezone_option
 from bot.blocks.text import escape_mrkdwn
 from bot.ids import ActionId
 from bot.listeners.views.digest import ADMINS_ONLY, default_timezone, list_message
+from bot.modal_submit import forged_view
 from bot.services import Services, SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata
 from storage.digest_store import Digest
 
 MAX_OPTIONS = 100  # Slack shows at most 100 options
@@ -73,7 +75,11 @@ def _switch(
     if not _admin(services, client, body):
         client.views_update(view_id=view["id"], view=refused_view(ADMINS_ONLY))
         return
-    form = form_from_view(view).switched(**choice)
+    try:
+        form = form_from_view(view).switched(**choice)
+    except ForgedMetadata:
+        client.views_update(view_id=view["id"], view=forged_view())
+        return
     if form.timezone is None:
         form = replace(form, timezone=default_timezone(client, body["user"]["id"]))
     client.views_update(view_id=view["id"], view=digest_modal(form))

@@ -6,6 +6,7 @@ values) fills the modal afterwards, from the background pool.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,9 +16,14 @@ from actions.errors import InvalidInput
 from actions.objects import OBJECTS
 from bot.errors import user_message
 from bot.ids import ActionId
+from bot.listeners.slack_calls import show_in_view
 from bot.listeners.views.record_modal import fill_create_form
 from bot.listeners.views.record_update import open_update_modal
+from bot.modal_submit import forged_view
 from bot.services import SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata
+
+logger = logging.getLogger(__name__)
 
 
 def on_object_picked(
@@ -27,7 +33,11 @@ def on_object_picked(
     ack()
     chosen = (action.get("selected_option") or {}).get("value")
     if chosen in OBJECTS:
-        fill_create_form(client, services_of(context), body["view"], chosen)
+        try:
+            fill_create_form(client, services_of(context), body["view"], chosen)
+        except ForgedMetadata as exc:
+            logger.warning("refused an object pick: %s", exc.message)
+            show_in_view(client, body["view"]["id"], forged_view())
 
 
 def on_update_clicked(

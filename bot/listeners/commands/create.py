@@ -4,6 +4,7 @@ on the listener thread; the object's inputs are filled in after the ack (backgro
 from __future__ import annotations
 
 from actions.objects import OBJECTS
+from bot.blocks.text import escape_mrkdwn
 from bot.listeners.commands.registry import CommandRequest, Subcommand
 from bot.listeners.views.record_modal import fill_create_form, open_create_modal
 
@@ -15,7 +16,8 @@ def handle_create(req: CommandRequest) -> None:
     if object_name is not None and object_name not in OBJECTS:
         req.respond(
             response_type="ephemeral",
-            text=f":grey_question: sfbot cannot create a {req.args.strip()!r}. Use `/sf {USAGE}`.",
+            text=f":grey_question: sfbot cannot create a {escape_mrkdwn(repr(req.args.strip()))}. "
+            f"Use `/sf {USAGE}`.",
         )
         return
     opened = open_create_modal(

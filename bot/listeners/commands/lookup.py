@@ -8,6 +8,7 @@ from actions.errors import InvalidInput
 from actions.lookup_record import LookupRecordInput, LookupRecordOutput, lookup_record
 from actions.objects import OBJECTS, normalize_id
 from bot.blocks.cards import lookup_results
+from bot.blocks.text import escape_mrkdwn
 from bot.listeners.commands.registry import CommandRequest, Subcommand
 
 PHONE_RE = re.compile(r"^\+?[0-9().\-\s]{6,}$")
@@ -65,7 +66,7 @@ def handle_lookup(req: CommandRequest) -> None:
     )
     req.respond(
         response_type="ephemeral",
-        text=f"{result.count} Salesforce record(s) match {req.args}",
+        text=f"{result.count} Salesforce record(s) match {escape_mrkdwn(req.args)}",
         blocks=lookup_results(
             req.args,
             result.records,

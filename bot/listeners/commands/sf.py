@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from actions.errors import ActionError
+from bot.blocks.text import escape_mrkdwn
 from bot.errors import user_message
 from bot.ids import COMMAND
 from bot.listeners.commands import (
@@ -62,7 +63,8 @@ def handle_sf(
     if sub is None:
         respond(
             response_type="ephemeral",
-            text=f":grey_question: `{COMMAND} {name}` is not a command. Try `{COMMAND} help`.",
+            text=f":grey_question: `{COMMAND} {escape_mrkdwn(name)}` is not a command. "
+            f"Try `{COMMAND} help`.",
         )
         return
     request = CommandRequest(

@@ -8,7 +8,6 @@ private_metadata.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -18,6 +17,7 @@ from actions.flows.ports import SHORTCUT
 from bot.blocks.flows import flow_picker_view, no_shortcut_flows_view
 from bot.ids import CallbackId
 from bot.services import services_of
+from bot.signed_metadata import seal
 
 
 def shortcut_flows(context: BoltContext) -> list[tuple[str, str]]:
@@ -34,7 +34,7 @@ def on_run_flow(
     if not flows:
         client.views_open(trigger_id=shortcut["trigger_id"], view=no_shortcut_flows_view())
         return
-    metadata = json.dumps(
+    metadata = seal(
         {
             "channel": shortcut["channel"]["id"],
             "ts": shortcut["message"]["ts"],

@@ -8,7 +8,6 @@ message in the channel (or a DM).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -37,10 +36,13 @@ from bot.modal_submit import (
     SubmitOutcome,
     ack_outcome,
     invalid_to_errors,
+    refuses_forged_metadata,
     submit,
+    unknown_text,
 )
 from bot.notify import tell_user
 from bot.services import SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata, seal, unseal
 
 FIELD_BLOCKS = {
     "record_id": BlockId.RECORD,
@@ -58,11 +60,15 @@ class LogMeta:
     response_url: str | None = None
 
     def dump(self) -> str:
-        return json.dumps(asdict(self))
+        return seal(asdict(self))
 
     @classmethod
-    def load(cls, raw: str) -> LogMeta:
-        return cls(**json.loads(raw)) if raw else cls()
+    def load(cls, raw: str | None) -> LogMeta:
+        """Raises ForgedMetadata unless sfbot wrote ``raw``."""
+        try:
+            return cls(**unseal(raw))
+        except TypeError as exc:
+            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 def _on_error(exc: ActionError, form: LogForm, metadata: str) -> SubmitOutcome:
@@ -78,6 +84,7 @@ def _on_error(exc: ActionError, form: LogForm, metadata: str) -> SubmitOutcome:
     )
 
 
+@refuses_forged_metadata
 def on_add_to_record_submit(
     ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any], context: BoltContext
 ) -> None:
@@ -143,6 +150,11 @@ def on_add_to_record_submit(
             closed_view=lambda: log_notice_view(":white_check_mark: Added to Salesforce."),
             replay=lambda stored: logged_view(LoggedTask(**stored)),
             to_store=asdict,
+            unknown_view=lambda message: log_notice_view(
+                unknown_text(
+                    message, "Check the record's activity in Salesforce before trying again."
+                )
+            ),
         ),
     )
 

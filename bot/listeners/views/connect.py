@@ -40,8 +40,15 @@ from bot.blocks.view_state import ViewState
 from bot.errors import user_message
 from bot.ids import COMMAND, BlockId, CallbackId
 from bot.listeners.commands.connect import replacing_text
-from bot.modal_submit import Submission, SubmitOutcome, invalid_to_errors, submit
+from bot.modal_submit import (
+    Submission,
+    SubmitOutcome,
+    invalid_to_errors,
+    refuses_forged_metadata,
+    submit,
+)
 from bot.services import Services, SlackOrigin, services_of
+from bot.signed_metadata import unseal
 from storage.connection_store import StoredConnection
 
 FIELD_BLOCKS = {
@@ -117,6 +124,7 @@ def result_view(stored: dict[str, Any]) -> View:
     )
 
 
+@refuses_forged_metadata
 def handle_connect_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
@@ -128,8 +136,8 @@ def handle_connect_submission(
             view=refused_view(f":lock: `{COMMAND} connect` is for sfbot admins only."),
         )
         return
-    flow = view.get("private_metadata") or ""
-    flow = flow if flow in FLOWS else "client_credentials"
+    flow = unseal(view.get("private_metadata")).get("flow")
+    flow = flow if isinstance(flow, str) and flow in FLOWS else "client_credentials"
     origin = SlackOrigin.of(body)
 
     def on_error(exc: ActionError) -> SubmitOutcome:

@@ -9,7 +9,6 @@ started (or a DM).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -47,10 +46,13 @@ from bot.modal_submit import (
     SubmitOutcome,
     ack_outcome,
     invalid_to_errors,
+    refuses_forged_metadata,
     submit,
+    unknown_text,
 )
 from bot.notify import tell_user
 from bot.services import Services, SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata, seal, unseal
 
 ALREADY_CONVERTED = "CANNOT_UPDATE_CONVERTED_LEAD"
 FIELD_BLOCKS = {"account_id": BlockId.ACCOUNT, "opportunity_name": BlockId.OPPORTUNITY_NAME}
@@ -65,16 +67,20 @@ class ConvertMeta:
     response_url: str | None = None
 
     def dump(self) -> str:
-        return json.dumps(asdict(self))
+        return seal(asdict(self))
 
     @classmethod
-    def load(cls, raw: str) -> ConvertMeta:
-        data = json.loads(raw)
-        return cls(
-            lead=LeadInfo(**data["lead"]),
-            channel_id=data.get("channel_id"),
-            response_url=data.get("response_url"),
-        )
+    def load(cls, raw: str | None) -> ConvertMeta:
+        """Raises ForgedMetadata unless sfbot wrote ``raw``."""
+        data = unseal(raw)
+        try:
+            return cls(
+                lead=LeadInfo(**data["lead"]),
+                channel_id=data.get("channel_id"),
+                response_url=data.get("response_url"),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 def already_converted(lead_name: str) -> str:
@@ -167,6 +173,7 @@ def _on_error(exc: ActionError, form: ConvertForm, metadata: str) -> SubmitOutco
     return SubmitOutcome(errors=errors, view=convert_form_view(shown, metadata))
 
 
+@refuses_forged_metadata
 def on_convert_submit(
     ack: Ack, body: dict[str, Any], client: WebClient, view: dict[str, Any], context: BoltContext
 ) -> None:
@@ -227,8 +234,20 @@ def on_convert_submit(
             closed_view=lambda: convert_notice_view(":white_check_mark: The lead is converted."),
             replay=lambda stored: convert_result_view(ConvertedLinks(**stored)),
             to_store=asdict,
+            unknown_view=lambda message: convert_notice_view(
+                unknown_text(message, check_lead(services, meta.lead))
+            ),
         ),
     )
+
+
+def check_lead(services: Services, lead: LeadInfo) -> str:
+    """Where to see whether a conversion whose outcome is unknown happened: the lead."""
+    try:
+        url = record_url(services.actions.instance_url(), "Lead", lead.id)
+    except ActionError:
+        return f"Check the lead `{lead.id}` in Salesforce before trying again."
+    return f"Check whether the lead is converted before trying again: <{url}|open it>."
 
 
 def _links(

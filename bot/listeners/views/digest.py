@@ -45,7 +45,7 @@ from bot.listeners.views.digest_checks import (
     check_score_field,
     field_errors,
 )
-from bot.modal_submit import Submission, SubmitOutcome, submit
+from bot.modal_submit import Submission, SubmitOutcome, refuses_forged_metadata, submit
 from bot.services import Services, SlackOrigin, services_of
 from storage.digest_store import Digest
 
@@ -171,6 +171,7 @@ def save_work(
     return run
 
 
+@refuses_forged_metadata
 def handle_digest_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:

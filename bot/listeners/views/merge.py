@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -27,8 +27,9 @@ from bot.errors import user_message
 from bot.ids import MERGE_FIELD_PREFIX, BlockId, CallbackId
 from bot.listeners.slack_calls import show_in_view, update_view
 from bot.merge_plan import build_plan, read_rows, row_name, row_url, shown
-from bot.modal_submit import Submission, SubmitOutcome, submit
+from bot.modal_submit import Submission, SubmitOutcome, refuses_forged_metadata, submit
 from bot.services import Services, SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata, seal, unseal
 
 TITLE = "Merge records"
 
@@ -43,7 +44,15 @@ class MergeMeta(BaseModel):
     picks: dict[str, str] = Field(default_factory=dict)  # field -> id of the record kept
 
     def dumps(self) -> str:
-        return self.model_dump_json(exclude_defaults=True)
+        return seal(self.model_dump(mode="json", exclude_defaults=True))
+
+    @classmethod
+    def loads(cls, text: str | None) -> MergeMeta:
+        """Raises ForgedMetadata unless sfbot wrote ``text``."""
+        try:
+            return cls.model_validate(unseal(text))
+        except ValidationError as exc:
+            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 # --------------------------------------------------------------------------- open
@@ -87,8 +96,9 @@ def merge_form_view(services: Services, origin: SlackOrigin, ids: list[str]) -> 
 
 
 # --------------------------------------------------------------------------- next: confirm
+@refuses_forged_metadata
 def on_merge_next(ack: Ack, view: dict[str, Any]) -> None:
-    meta = MergeMeta.model_validate_json(view.get("private_metadata") or "{}")
+    meta = MergeMeta.loads(view.get("private_metadata"))
     values = view_values(view)
     master = values.get(BlockId.MERGE_MASTER) or meta.ids[0]
     if master not in meta.ids:  # only the records the modal showed can be merged
@@ -181,11 +191,12 @@ def merged_view(meta: MergeMeta, out: MergeRecordsOutput) -> View:
     return modal(TITLE, CallbackId.RESULT_MODAL, [note(text)])
 
 
+@refuses_forged_metadata
 def on_merge_confirm(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     services = services_of(context)
-    meta = MergeMeta.model_validate_json(view.get("private_metadata") or "{}")
+    meta = MergeMeta.loads(view.get("private_metadata"))
     origin = SlackOrigin.of(body, meta.channel)
 
     def failed(exc: ActionError) -> SubmitOutcome:

@@ -1,4 +1,5 @@
-"""The record modal: opening the create modal, filling it, and both modals' submissions.
+"""The create modal: opening it, filling it, and its submission (the update modal is in
+``record_update``; what both share is in ``record_submit``).
 
 Opening never waits for Salesforce: the modal opens at once (a trigger_id dies after 3 s) with
 what needs no API call, then is completed with ``views.update`` guarded by the view's hash, so
@@ -7,12 +8,8 @@ an older fill never overwrites a newer one (e.g. after the user picked another o
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, Field
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -28,16 +25,14 @@ from bot.blocks.record_modal import (
     RecordForm,
     Values,
     common_fields,
-    error_text,
     form_title,
     initial_values,
-    input_block_ids,
     message_view,
     record_fields,
     record_form_view,
     view_values,
 )
-from bot.blocks.record_result import done_text, record_summary, result_message
+from bot.blocks.record_result import record_summary
 from bot.blocks.text import with_permalink
 from bot.duplicate_check import (
     Duplicates,
@@ -45,48 +40,20 @@ from bot.duplicate_check import (
     duplicates_of_refusal,
     input_digest,
 )
-from bot.errors import user_message
 from bot.ids import BlockId, CallbackId, field_block_id, field_from_block_id
 from bot.listeners.slack_calls import show_in_view, update_view
-from bot.modal_submit import Submission, SubmitOutcome, ack_outcome, submit
-from bot.notify import tell_user
+from bot.listeners.views.record_submit import (
+    SEED_INPUTS,
+    RecordMeta,
+    answer_now,
+    clean,
+    error_of,
+    submit_record,
+)
+from bot.modal_submit import (
+    refuses_forged_metadata,
+)
 from bot.services import Services, SlackOrigin, services_of
-
-SEED_INPUTS: dict[str, str] = {
-    BlockId.NAME: "name",
-    BlockId.PHONE: "phone",
-    BlockId.EMAIL: "email",
-    BlockId.DESCRIPTION: "description",
-}
-
-
-class RecordMeta(BaseModel):
-    """The modal's ``private_metadata`` (JSON, far below Slack's 3,000 characters)."""
-
-    object: str | None = None  # the object whose fields the modal shows
-    channel: str | None = None  # where the result card goes (else a DM)
-    record_id: str | None = None  # update only
-    initial: dict[str, str] = Field(
-        default_factory=dict
-    )  # block_id -> value_hash of the value shown
-    converted: bool | None = None
-    permalink: str | None = None  # create from a message: added to the description
-    # create: how many times the duplicates were shown (part of the submission's key), and
-    # the values they were shown for when every rule allows saving ("Create anyway").
-    attempt: int = 0
-    allow_save_for: str | None = None
-
-    def dumps(self) -> str:
-        return self.model_dump_json(exclude_defaults=True)
-
-    @classmethod
-    def loads(cls, text: str | None) -> RecordMeta:
-        return cls.model_validate_json(text or "{}")
-
-
-def value_hash(value: str | None) -> str:
-    """A short hash of what an input shows, to tell later whether the user changed it."""
-    return hashlib.sha256((value or "").strip().encode()).hexdigest()[:12]
 
 
 # --------------------------------------------------------------------------- create: open
@@ -120,7 +87,8 @@ def create_form_view(
             shown = {**initial_values(fields, defaults), **values}
         except ActionError as exc:
             object_name, error = None, error_of(exc)
-    meta = meta.model_copy(update={"object": object_name})
+    offered = [f.block_id for f in fields if field_from_block_id(f.block_id)]
+    meta = meta.model_copy(update={"object": object_name, "offered": offered})
     note = ":link: The message's link is added to the description." if meta.permalink else None
     top, submit = [], None
     if duplicates is not None and object_name:
@@ -191,128 +159,22 @@ def remember_permalink(
     update_view(client, view, create_form_view(services, meta, None, values))
 
 
-# --------------------------------------------------------------------------- errors
-def error_of(exc: ActionError) -> str:
-    return error_text(user_message(exc))
-
-
-def block_for(spec: ObjectSpec, name: str, present: set[str]) -> str | None:
-    """The block showing an action input (``email``, ``fields.Company``) or a Salesforce field."""
-    key = name.removeprefix("fields.")
-    lowered = key.lower()
-    by_input = {v: k for k, v in SEED_INPUTS.items()} | {"object": BlockId.OBJECT}
-    block: str | None = by_input.get(name)
-    if block is None:
-        if lowered in {n.lower() for n in spec.name_fields}:
-            block = BlockId.NAME
-        elif lowered == (spec.phone_field or "").lower():
-            block = BlockId.PHONE
-        elif lowered == (spec.email_field or "").lower():
-            block = BlockId.EMAIL
-        elif lowered == "description":
-            block = BlockId.DESCRIPTION
-        else:
-            block = next(
-                (b for b in present if (field_from_block_id(b) or "").lower() == lowered), None
-            )
-    return block if block in present else None
-
-
-def error_outcome(
-    exc: ActionError,
-    spec: ObjectSpec,
-    view: dict[str, Any],
-    form: Callable[[str], View],
-    *,
-    late: bool,
-) -> SubmitOutcome:
-    """Errors on the fields Salesforce or the input check named, and the modal again with the
-    error at the top. That modal is built (it may need the describe) only if Slack will show
-    it: when no field is named, or when the answer comes after the ack (``late``)."""
-    present = input_block_ids(view)
-    errors = {b: exc.message[:150] for f in exc.fields if (b := block_for(spec, f, present))}
-    shown = form(error_of(exc)) if late or not errors else None
-    return SubmitOutcome(view=shown, errors=errors or None)
-
-
-def answer_now(
-    ack: Ack, exc: ActionError, spec: ObjectSpec, view: dict[str, Any], form: Callable[[str], View]
-) -> None:
-    """Refuse the submission before anything ran: field errors, else the form with the error."""
-    ack_outcome(ack, error_outcome(exc, spec, view, form, late=False))
-
-
-def clean(value: str | None) -> str | None:
-    return value.strip() or None if value else None
-
-
-def submit_record(
-    ack: Ack,
-    client: WebClient,
-    services: Services,
-    view: dict[str, Any],
-    action: Literal["create", "update"],
-    spec: ObjectSpec,
-    meta: RecordMeta,
-    origin: SlackOrigin,
-    form: Callable[[str], View],
-    work: Callable[[], RecordSummary | View],
-) -> None:
-    """Run a create or update once per view (``bot.modal_submit``) and send the card (where
-    the user started, else by DM) from the worker; the modal closes. A create that found
-    duplicates instead returns the modal to show (nothing was written)."""
-    doing, done = ("Creating", "Created") if action == "create" else ("Saving", "Updated")
-    modal = CallbackId.CREATE_MODAL if action == "create" else CallbackId.UPDATE_MODAL
-    title = form_title(modal, spec.key)
-    late = threading.Event()  # set once the ack went out before the outcome
-
-    def work_and_tell() -> RecordSummary | View:
-        record = work()
-        if isinstance(record, View):
-            return record
-        text, blocks = result_message(done, record, services.access.offered(client, origin.user_id))
-        tell_user(client, origin.user_id, text=text, blocks=blocks, channel_id=meta.channel)
-        return record
-
-    def working_view() -> View:
-        late.set()
-        return message_view(
-            title, f":hourglass_flowing_sand: {doing} the {spec.label.lower()} in Salesforce…"
-        )
-
-    submit(
-        ack,
-        client,
-        view["id"],
-        services,
-        Submission(
-            key=f"{action}:{view['id']}:{meta.attempt}",
-            work=work_and_tell,
-            on_success=lambda result: result if isinstance(result, View) else None,
-            on_error=lambda exc: error_outcome(exc, spec, view, form, late=late.is_set()),
-            working_view=working_view,
-            closed_view=lambda: message_view(title, done_text(done, spec.label, meta.channel)),
-            replay=lambda stored: View(**stored["view"]) if "view" in (stored or {}) else None,
-            to_store=lambda result: (
-                {"view": result.to_dict()}
-                if isinstance(result, View)
-                else result.model_dump(mode="json")
-            ),
-        ),
-    )
-
-
 # --------------------------------------------------------------------------- create: submit
-def create_input(spec: ObjectSpec, values: Values) -> CreateRecordInput:
+def create_input(spec: ObjectSpec, values: Values, offered: list[str]) -> CreateRecordInput:
+    """The create action's input from the modal's values: only the field inputs the modal
+    offered (``offered``, from the signed metadata): a block added on the way is ignored."""
     raw: dict[str, Any] = {"object": spec.key, "name": values.get(BlockId.NAME) or ""}
     for block, name in SEED_INPUTS.items():
         if block != BlockId.NAME and clean(values.get(block)):
             raw[name] = values[block]
-    fields = {api: clean(v) for b, v in values.items() if (api := field_from_block_id(b))}
+    fields = {
+        api: clean(v) for b, v in values.items() if b in offered and (api := field_from_block_id(b))
+    }
     raw["fields"] = {api: v for api, v in fields.items() if v is not None}
     return CreateRecordInput.parse(raw)
 
 
+@refuses_forged_metadata
 def on_create_submit(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
@@ -342,7 +204,7 @@ def on_create_submit(
         return create_form_view(services, meta, spec.key, shown, error)
 
     try:
-        inp = create_input(spec, values)
+        inp = create_input(spec, values, meta.offered)
     except ActionError as exc:
         answer_now(ack, exc, spec, view, form)
         return

@@ -13,7 +13,7 @@ from actions.context import ActionContext
 from actions.errors import ActionError, NotFound
 from actions.escaping import format_soql
 from actions.lookup_record import RecordSummary
-from actions.objects import OBJECTS, ObjectSpec, normalize_id, record_url, spec_for_id
+from actions.objects import OBJECTS, ObjectSpec, a_or_an, normalize_id, record_url, spec_for_id
 from actions.update_record import UpdateRecordInput, update_record
 from bot.blocks.record_modal import (
     FormField,
@@ -29,7 +29,7 @@ from bot.blocks.record_modal import (
 from bot.blocks.record_result import record_summary
 from bot.ids import BlockId, CallbackId, field_from_block_id
 from bot.listeners.slack_calls import show_in_view, update_view
-from bot.listeners.views.record_modal import (
+from bot.listeners.views.record_submit import (
     SEED_INPUTS,
     RecordMeta,
     answer_now,
@@ -38,7 +38,9 @@ from bot.listeners.views.record_modal import (
     submit_record,
     value_hash,
 )
+from bot.modal_submit import refuses_forged_metadata
 from bot.services import Services, SlackOrigin, services_of
+from bot.signed_metadata import ForgedMetadata
 
 
 def seed_fields(spec: ObjectSpec) -> dict[str, str | None]:
@@ -149,6 +151,7 @@ def update_input(spec: ObjectSpec, record_id: str, changed: Values) -> UpdateRec
     return UpdateRecordInput.parse(raw)
 
 
+@refuses_forged_metadata
 def on_update_submit(
     ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext
 ) -> None:
@@ -158,6 +161,8 @@ def on_update_submit(
         ack()  # the loading or error view: nothing to save
         return
     spec, record_id = OBJECTS[meta.object], meta.record_id
+    if spec_for_id(record_id) is not spec:  # the id must be of the object the form shows
+        raise ForgedMetadata(f"{record_id} is not {a_or_an(spec.label.lower())}")
     origin = SlackOrigin.of(body, meta.channel)
     values = view_values(view)
     changed = {

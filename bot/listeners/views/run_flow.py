@@ -7,7 +7,6 @@ is the shortcut's trigger_id, so the same pick submitted twice runs once.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -18,7 +17,9 @@ from bot.blocks.flows import flow_started_view
 from bot.flows.starting import after_ack, start_matching
 from bot.flows.triggers import fetch_message, message_event
 from bot.ids import ActionId, BlockId, CallbackId
+from bot.modal_submit import refuses_forged_metadata
 from bot.services import services_of
+from bot.signed_metadata import ForgedMetadata, unseal
 
 GONE = "That flow was disabled or deleted meanwhile; pick another."
 
@@ -29,10 +30,14 @@ def picked_flow(view: dict[str, Any]) -> str | None:
     return (picked.get("selected_option") or {}).get("value")
 
 
+@refuses_forged_metadata
 def on_flow_picked(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     services = services_of(context)
+    meta = unseal(view.get("private_metadata"))
+    if not all(isinstance(meta.get(k), str) for k in ("channel", "ts", "key")):
+        raise ForgedMetadata("private_metadata has the wrong shape")
     name = picked_flow(view)
     flow = services.flows.flow(name) if name else None
     if flow is None or not flow.enabled or flow.trigger_kind != SHORTCUT:
@@ -40,7 +45,6 @@ def on_flow_picked(
         return
     title = str(getattr(flow.definition.trigger, "title", "") or flow.name)
     ack(response_action="update", view=flow_started_view(title))
-    meta = json.loads(view.get("private_metadata") or "{}")
     channel, ts, runner = str(meta["channel"]), str(meta["ts"]), body["user"]["id"]
 
     def run() -> object:

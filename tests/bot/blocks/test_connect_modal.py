@@ -15,6 +15,7 @@ from bot.blocks.connect_modal import (
     refused_view,
     working_view,
 )
+from bot.signed_metadata import unseal
 from tests.fakes.slack.blockkit import validate_view
 
 
@@ -32,7 +33,7 @@ def input_ids(d: dict) -> list[str]:
 def test_client_credentials_form_reviews_scopes_first():
     d = valid(connect_modal("client_credentials", scope_review("client_credentials")))
     assert d["callback_id"] == "sf_connect_modal"
-    assert d["private_metadata"] == "client_credentials"
+    assert unseal(d["private_metadata"]) == {"flow": "client_credentials"}
     first = d["blocks"][0]["text"]["text"]
     for item in scope_review("client_credentials"):
         assert f"`{item['scope']}`" in first
@@ -46,7 +47,7 @@ def test_client_credentials_form_reviews_scopes_first():
 
 def test_jwt_form_takes_username_and_a_multiline_key():
     d = valid(connect_modal("jwt", scope_review("jwt")))
-    assert d["private_metadata"] == "jwt"
+    assert unseal(d["private_metadata"]) == {"flow": "jwt"}
     assert input_ids(d) == ["sf_login_url", "sf_client_id", "sf_username", "sf_private_key"]
     key = next(b for b in d["blocks"] if b.get("block_id") == "sf_private_key")
     assert key["element"]["multiline"] is True

@@ -244,7 +244,7 @@ def test_message_views_and_the_result_card():
     )
     assert record.name == "Printer <on> fire" and record.email is None
     text, blocks = result_message("Created", record)
-    assert text == "Created Printer <on> fire"
+    assert text == "Created Printer &lt;on&gt; fire"  # the fallback text is escaped too
     dicts = [b.to_dict() for b in blocks]
     assert validate_blocks(dicts, "message") == []
     assert "Printer &lt;on&gt; fire" in dicts[0]["elements"][0]["text"]

@@ -54,6 +54,7 @@ class SalesforceEmulator:
         self.api_usage = (0, 100000)
         self._fails: list[dict] = []
         self._hangs: list[dict] = []
+        self._lost_answers: list[dict] = []
         self.reset_counters()
         self._servers: list = []
         self._tmpdir: str | None = None
@@ -194,6 +195,27 @@ class SalesforceEmulator:
         with self._lock:
             self._hangs.append({"path": path_contains, "seconds": seconds, "left": 1})
 
+    def lose_next_answer(
+        self, method: str, path_contains: str, *, status: int = 0, seconds: float = 0.0
+    ) -> None:
+        """Fault injection: carry out the next matching request (the write is committed), then
+        lose its answer: wait ``seconds`` (past the client's read timeout) and/or answer
+        ``status`` (a 500 or a gateway's 503) instead of the real response. This is what
+        a client sees when Salesforce or a proxy fails after the commit."""
+        with self._lock:
+            self._lost_answers.append(
+                {"method": method, "path": path_contains, "status": status, "seconds": seconds}
+            )
+
+    def _take_lost_answer(self, method: str, target: str) -> dict | None:
+        rule = next(
+            (r for r in self._lost_answers if r["method"] == method and r["path"] in target),
+            None,
+        )
+        if rule is not None:
+            self._lost_answers.remove(rule)
+        return rule
+
     def user_by_username(self, username: object) -> str | None:
         if not isinstance(username, str):
             return None
@@ -285,6 +307,7 @@ class SalesforceEmulator:
                 by_grant[grant] = by_grant.get(grant, 0) + 1
             hang = self._take(self._hangs, target)
             fail = self._take(self._fails, target)
+            lost = None if fail else self._take_lost_answer(req.method, target)
         if hang:
             self._stopping.wait(hang["seconds"])
         if req.kind == "instance" and self.delay:
@@ -298,9 +321,17 @@ class SalesforceEmulator:
             )
         with self._lock:
             try:
-                return self._route(req)
+                response = self._route(req)
             except OAuthError as err:
                 return _json(err.status, err.body(), [("Cache-Control", "no-cache,no-store")])
+        if lost:
+            self._stopping.wait(lost["seconds"])
+            if lost["status"]:
+                return _json(
+                    lost["status"],
+                    [{"message": "Service Unavailable", "errorCode": "SERVER_UNAVAILABLE"}],
+                )
+        return response
 
     def _route(self, req: server.Request) -> server.Response:
         path = req.path

@@ -60,7 +60,7 @@ def _local(tag: str) -> str:
 
 
 def sobject_values(el: ET.Element) -> tuple[str | None, str | None, dict]:
-    """(type, Id, {field: value}) of a partner sObject element."""
+    """(type, Id, {field: value}) of a partner sObject element (fieldsToNull -> None)."""
     sobject_type = raw_id = None
     values: dict = {}
     for child in el:
@@ -69,7 +69,10 @@ def sobject_values(el: ET.Element) -> tuple[str | None, str | None, dict]:
             sobject_type = text or None
         elif name == "Id":
             raw_id = text or None
-        elif name != "fieldsToNull":
+        elif name == "fieldsToNull":
+            if text:
+                values[text] = None  # set to null, as in update()
+        else:
             nil = child.get("{http://www.w3.org/2001/XMLSchema-instance}nil") == "true"
             values[name] = None if nil else text
     return sobject_type, raw_id, values
