@@ -279,10 +279,14 @@ class SalesforceConnection:
         if (used, total) == (conn.api_usage_used, conn.api_usage_max) and not conn.problem:
             return
         now = time.monotonic()
-        if conn.problem or now - self._usage_written >= USAGE_WRITE_SECONDS:
-            # One write per half minute at most: the count changes on every call.
+        with self._lock:
+            # One write per half minute at most: the count changes on every call. Taken under
+            # the lock, or every call of a burst sees the half minute gone and writes.
+            write = bool(conn.problem) or now - self._usage_written >= USAGE_WRITE_SECONDS
+            if write:
+                self._usage_written = now
+        if write:
             self.store.record_usage(used, total)
-            self._usage_written = now
             if conn.problem:
                 self.store.set_problem(None)
         with self._lock:

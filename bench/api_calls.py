@@ -2,17 +2,20 @@
 
 Starts the Salesforce emulator, connects with client credentials, runs every case once cold
 (describes and the converted lead status are fetched then), again warm in the same process,
-and again in a new process on the same database (the metadata cache is shared through it).
-Prints a table and exits 1 when a warm count misses its target (1 call per create, update,
-delete, lookup, find_duplicates and merge; at most 2 per conversion) or when any token request
-was made after the warm-up. The org's seeded duplicate rules are active (names and emails are
+and again in a new process on the same database (``python -m bench.api_calls --serve``, fed
+each case's input over stdin; the metadata cache is shared through the database). Prints a
+table and exits 1 when a warm or new-process count misses its target (1 call per create,
+update, delete, lookup, find_duplicates, merge and conversion) or when any token request was
+made after the warm-up. The org's seeded duplicate rules are active (names and emails are
 unique, so only the duplicate cases find matches).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -91,7 +94,7 @@ CASES = [
     Case("lookup by phone", "lookup_record", lambda _e: {"phone": "555-0100"}, 1),
     Case("lookup by name", "lookup_record", lambda _e: {"name": "Bench"}, 1),
     Case("lookup case by name", "lookup_record", lambda _e: {"name": "Sub", "object": "case"}, 1),
-    Case("convert lead", "convert_lead", lambda e: {"lead_id": _lead(e)}, 2),
+    Case("convert lead", "convert_lead", lambda e: {"lead_id": _lead(e)}, 1),
     Case(
         "convert into account",
         "convert_lead",
@@ -99,7 +102,7 @@ CASES = [
             "lead_id": _lead(e),
             "account_id": e.insert("Account", {"Name": f"A{next(_SEQ)}"}),
         },
-        2,
+        1,
     ),
     Case("find duplicates", "find_duplicates", _duplicate_leads, 1),
     Case("merge 2 leads", "merge_records", _merge_input, 1),
@@ -111,6 +114,55 @@ def calls(emu: SalesforceEmulator, ctx: ActionContext, case: Case) -> int:
     before = emu.api_calls
     run_action(ctx, case.action, raw)
     return emu.api_calls - before
+
+
+class NewProcess:
+    """A second sfbot process (``--serve``) on the same database, running one case a line."""
+
+    def __init__(self, settings: ActionsSettings, ca_bundle: str) -> None:
+        env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "SFBOT_SECRET_KEY": settings.secret_key.get_secret_value(),
+            "REQUESTS_CA_BUNDLE": ca_bundle,
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.api_calls", "--serve"],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def calls(self, emu: SalesforceEmulator, case: Case) -> int:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        raw = case.make_input(emu)
+        before = emu.api_calls
+        self.proc.stdin.write(json.dumps({"action": case.action, "input": raw}) + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        if answer != "ok":
+            raise RuntimeError(f"{case.label} in the new process: {answer or 'no answer'}")
+        return emu.api_calls - before
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+def serve() -> int:
+    """The new process: run each case read from stdin, answer ``ok`` or the error."""
+    ctx = ActionContext.build(ActionsSettings())
+    for line in sys.stdin:
+        case = json.loads(line)
+        try:
+            run_action(ctx, case["action"], case["input"])
+            print("ok", flush=True)
+        except Exception as exc:
+            print(f"error {exc!r}", flush=True)
+    ctx.close()
+    return 0
 
 
 def main() -> int:
@@ -132,9 +184,11 @@ def main() -> int:
             emu.reset_counters()
             warm = [calls(emu, ctx, case) for case in CASES]
             warm_connections = emu.connections_opened
-            other = ActionContext.build(settings)  # a second sfbot process
-            contexts.append(other)
-            fresh = [calls(emu, other, case) for case in CASES]
+            other = NewProcess(settings, emu.ca_bundle)
+            try:
+                fresh = [other.calls(emu, case) for case in CASES]
+            finally:
+                other.close()
             tokens = emu.token_requests
             fresh_connections = emu.connections_opened - warm_connections
     finally:
@@ -162,4 +216,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(serve() if sys.argv[1:] == ["--serve"] else main())

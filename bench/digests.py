@@ -1,62 +1,43 @@
-"""Digest fan-out: 1,000 digests in 200 channels, all due in the same minute.
+"""Digest fan-out as production runs it: 1,000 digests in 200 channels, due in the same minute.
 
     python -m bench.digests [--digests 1000] [--channels 200] [--queries 5] [--replicas 2]
-                            [--workers 32] [--per-second 1.0] [--sf-delay 0.05]
-                            [--mode threads|scheduler] [--postgres]
+                            [--per-second 1.0] [--sf-delay 0.05] [--postgres] [--profile DIR]
 
-The fake Slack answers 429 with Retry-After to more than ``--per-second`` chat.postMessage a
-channel. Each replica is one DigestEngine as in an sfbot process (its own database pool,
-Salesforce connection, Slack client with RateLimitErrorRetryHandler, ChannelPacer and shared
-query cache) on the common database (SQLite, or PostgreSQL with ``--postgres``):
+Starts ``--replicas`` real ``sfbot run --http`` processes on one database (SQLite, or a
+throwaway PostgreSQL server with ``--postgres``), each with its own DigestScheduler
+(APScheduler, the product's worker count), against the Salesforce emulator and the fake Slack,
+which answers 429 with Retry-After to more than ``--per-second`` chat.postMessage a channel.
+The digests are created for the next whole minute (at least 20 s away, so this waits for it)
+and spread over ``--queries`` distinct Salesforce queries (kinds).
 
-* ``--mode threads`` (default): each replica's pool of ``--workers`` threads calls ``run_due``
-  for every digest at once, as the APScheduler jobs of every replica would at that minute (the
-  engine's clock stands at the due minute);
-* ``--mode scheduler``: the real DigestScheduler of each replica (``--workers`` job threads)
-  with the real clock; the digests are due at the next minute, so this waits for it.
-
-The digests are spread over ``--queries`` distinct Salesforce queries (kinds), so digests with
-the same query share it. Prints the time until every digest is posted, the Salesforce queries
-made, the 429s met and retried, and the duplicates; exits 1 when any run was posted twice or
-any digest was not posted.
+Prints the time from the due minute until the last run finished, the runs posted with records,
+posted empty and skipped as empty, the Salesforce queries made (target: one per distinct query
+and time, whatever the number of replicas), the 429s met and the duplicates. Exits 1 when a run
+was posted twice, a digest did not run, or a query was made more than once.
+``--profile DIR`` records each replica with py-spy (``pip install py-spy``) into DIR.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
-import os
-import sys
+import shutil
+import subprocess
 import tempfile
-import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 from cryptography.fernet import Fernet
-from pydantic import SecretStr
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from actions.config import ActionsSettings
-from actions.connect import connect_client_credentials
-from actions.context import ActionContext
-from bot.digests.engine import METADATA_EVENT, ChannelPacer, DigestEngine, SystemClock
-from bot.digests.scheduler import DigestScheduler
-from storage.digest_store import POSTED, DigestStore
+from bot.digests.engine import METADATA_EVENT
+from storage.db import Database
+from storage.digest_store import CLAIMED, POSTED, SKIPPED, DigestRun, DigestStore
 from storage.times import utcnow
-from tests.e2e.harness import (
-    BOT_TOKEN,
-    CC_CLIENT_ID,
-    CC_CLIENT_SECRET,
-    OWNER,
-    start_emulator,
-    start_fake_slack,
-)
+from tests.e2e.harness import OWNER, SfbotApp, base_env, start_emulator, start_fake_slack
 from tests.fakes.salesforce import SalesforceEmulator
 from tests.fakes.slack import FakeSlack
 from tests.postgres import PostgresServer
@@ -68,6 +49,8 @@ BASE_KINDS: list[tuple[str, dict[str, Any]]] = [
     ("stale_leads", {"days": 30}),
     ("duplicates", {}),
 ]
+LEAD_TIME = timedelta(seconds=20)  # to start the replicas before the digests are due
+TIMEOUT = timedelta(minutes=10)
 
 
 def query_groups(count: int) -> list[tuple[str, dict[str, Any]]]:
@@ -76,27 +59,13 @@ def query_groups(count: int) -> list[tuple[str, dict[str, Any]]]:
     return (BASE_KINDS + extra)[:count]
 
 
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self._now = now
-
-    def now(self) -> datetime:
-        return self._now
-
-
 def seed(emu: SalesforceEmulator, now: datetime) -> None:
     """Records so that every kind has something to post."""
     old = (now - timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S.000+0000")
     for i in range(5):
         emu.insert("Case", {"Subject": f"Case {i}", "Priority": ("High", "Low")[i % 2]})
-        emu.insert(
-            "Lead",
-            {"LastName": f"Hot {i}", "Company": "Acme", "Lead_Score__c": 85 + i},
-        )
-        emu.insert(
-            "Lead",
-            {"LastName": f"Stale {i}", "Company": "Old", "LastModifiedDate": old},
-        )
+        emu.insert("Lead", {"LastName": f"Hot {i}", "Company": "Acme", "Lead_Score__c": 85 + i})
+        emu.insert("Lead", {"LastName": f"Stale {i}", "Company": "Old", "LastModifiedDate": old})
         emu.insert(
             "Lead",
             {"LastName": f"Twin {i}", "Company": "Dup", "Email": f"twin{i % 2}@example.com"},
@@ -111,72 +80,109 @@ def seed(emu: SalesforceEmulator, now: datetime) -> None:
         )
 
 
-@dataclass
-class Replica:
-    ctx: ActionContext
-    engine: DigestEngine
+def next_due_minute() -> datetime:
+    due = (utcnow() + LEAD_TIME).replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return due.astimezone(UTC)
 
 
-def make_replica(
-    i: int, settings: ActionsSettings, slack: FakeSlack, clock: Any, interval: float
-) -> Replica:
-    ctx = ActionContext.build(settings)
-    client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=10))
-    engine = DigestEngine(
-        DigestStore(ctx.db),
-        ctx,
-        client,
-        clock=clock,
-        owner=f"replica-{i}",
-        pacer=ChannelPacer(interval=interval),
+def create_digests(
+    store: DigestStore, count: int, channels: list[str], queries: int, due: datetime
+) -> None:
+    groups = query_groups(queries)
+    for i in range(count):
+        kind, params = groups[i % len(groups)]
+        store.create(
+            name=f"Digest {i}",
+            kind=kind,
+            params=params,
+            channel_id=channels[i % len(channels)],
+            schedule={"type": "daily", "time": due.strftime("%H:%M")},
+            timezone="UTC",
+            post_when_empty=True,
+            owner_user_id=OWNER,
+            now=due - timedelta(hours=3),
+        )
+
+
+def wait_for_runs(store: DigestStore, count: int, due: datetime) -> list[DigestRun]:
+    """The runs, once ``count`` of them have finished (or the timeout has passed)."""
+    deadline = due + TIMEOUT
+    runs: list[DigestRun] = []
+    while utcnow() < deadline:
+        runs = store.runs(limit=count * 3)
+        if len(runs) >= count and all(r.state != CLAIMED for r in runs):
+            break
+        time.sleep(0.5)
+    return runs
+
+
+def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    exe = shutil.which("py-spy")
+    if exe is None:
+        raise SystemExit("--profile needs py-spy: pip install py-spy")
+    command = [exe, "record", "--pid", str(pid), "--threads", "--nonblocking", "--rate", "50"]
+    return subprocess.Popen(
+        [*command, "-f", "raw", "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    return Replica(ctx, engine)
 
 
-def run_threads(replicas: list[Replica], digest_ids: list[int], workers: int) -> float:
-    """Every replica runs every digest at once; seconds until all of them are done."""
-    errors: list[BaseException] = []
-    started = time.monotonic()
-
-    def run_all(replica: Replica) -> None:
-        with ThreadPoolExecutor(workers, thread_name_prefix=replica.engine.owner) as pool:
-            for future in [pool.submit(replica.engine.run_due, d) for d in digest_ids]:
-                try:
-                    future.result()
-                except Exception as exc:
-                    errors.append(exc)
-
-    threads = [threading.Thread(target=run_all, args=(r,)) for r in replicas]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        print(f"{len(errors)} run_due calls raised, e.g. {errors[0]!r}", file=sys.stderr)
-    return time.monotonic() - started
+def sf_queries(emu: SalesforceEmulator) -> Counter[str]:
+    """SOQL queries the emulator answered, by query text."""
+    found: Counter[str] = Counter()
+    for req in emu.request_log:
+        if req["server"] == "instance" and req["path"].rstrip("/").endswith("/query"):
+            found[(parse_qs(req["query"]).get("q") or [""])[0]] += 1
+    return found
 
 
-def run_schedulers(
-    replicas: list[Replica], store: DigestStore, count: int, due: datetime, workers: int
-) -> float:
-    """The real schedulers; seconds from the due minute until every digest has posted."""
-    schedulers = [DigestScheduler(r.engine, workers=workers) for r in replicas]
-    for s in schedulers:
-        s.start()
-    try:
-        wait = (due - utcnow()).total_seconds()
-        print(f"waiting {wait:.0f}s for {due:%H:%M} UTC, when the digests are due ...")
-        deadline = due + timedelta(minutes=15)
-        while utcnow() < deadline:
-            done = sum(1 for r in store.runs(limit=count * 2) if r.state == POSTED)
-            if done >= count:
-                break
-            time.sleep(0.2)
-        return (utcnow() - due).total_seconds()
-    finally:
-        for s in schedulers:
-            s.scheduler.shutdown(wait=True)
+def report(
+    args: argparse.Namespace,
+    runs: list[DigestRun],
+    elapsed: float,
+    emu: SalesforceEmulator,
+    slack: FakeSlack,
+    channels: list[str],
+) -> int:
+    states = Counter(r.state for r in runs)
+    with_records = sum(1 for r in runs if r.state == POSTED and (r.record_count or 0) > 0)
+    posted_empty = sum(1 for r in runs if r.state == POSTED and not r.record_count)
+    done_digests = {r.digest_id for r in runs if r.state in (POSTED, SKIPPED)}
+    per_run: Counter[int] = Counter()
+    for c in channels:
+        for m in slack.messages(c):
+            meta = m.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT:
+                per_run[meta["event_payload"]["run_id"]] += 1
+    duplicates = sum(n - 1 for n in per_run.values() if n > 1)
+    posts = slack.calls_to("chat.postMessage")
+    rate_limited = sum(1 for c in posts if c.get("status") == 429)
+    queries = sf_queries(emu)
+    repeated = sum(n - 1 for n in queries.values())
+    not_done = args.digests - len(done_digests)
+    by_replica = Counter(
+        (r.claimed_by or "?").split(":")[1] for r in runs if r.state in (POSTED, SKIPPED)
+    )
+    floor = math.ceil(args.digests / args.channels - 1) / args.per_second
+    print(
+        f"{args.digests} digests in {args.channels} channels, {args.queries} distinct queries, "
+        f"{args.replicas} sfbot processes, {'PostgreSQL' if args.postgres else 'SQLite'}, "
+        f"Slack {args.per_second:g} msg/s/channel, Salesforce delay {args.sf_delay}s"
+    )
+    print(f"  all done after          {elapsed:8.1f} s   (pacing floor {floor:.0f} s)")
+    print(f"  posted with records     {with_records:8d}")
+    print(f"  posted empty            {posted_empty:8d}")
+    print(f"  skipped as empty        {states.get(SKIPPED, 0):8d}")
+    print(f"  run states              {dict(states)}")
+    print(f"  done by process (pid)   {dict(sorted(by_replica.items()))}")
+    print(f"  Salesforce queries      {sum(queries.values()):8d}   ({len(queries)} distinct)")
+    print(f"  messages in channels    {sum(per_run.values()):8d}")
+    print(f"  429s met                {rate_limited:8d}")
+    print(f"  history checks          {len(slack.calls_to('conversations.history')):8d}")
+    print(f"  duplicates              {duplicates:8d}")
+    print(f"  digests not done        {not_done:8d}")
+    return 1 if duplicates or not_done or repeated else 0
 
 
 def main() -> int:
@@ -184,115 +190,70 @@ def main() -> int:
     parser.add_argument("--digests", type=int, default=1000)
     parser.add_argument("--channels", type=int, default=200)
     parser.add_argument("--queries", type=int, default=5, help="distinct Salesforce queries")
-    parser.add_argument("--replicas", type=int, default=2, help="engines (sfbot processes)")
-    parser.add_argument("--workers", type=int, default=32, help="threads per replica")
+    parser.add_argument("--replicas", type=int, default=2, help="sfbot processes")
     parser.add_argument("--per-second", type=float, default=1.0, help="posts/s a channel")
     parser.add_argument("--sf-delay", type=float, default=0.05, help="seconds a query takes")
-    parser.add_argument("--mode", choices=["threads", "scheduler"], default="threads")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--profile", type=Path, help="record each replica with py-spy here")
+    parser.add_argument("--keep", action="store_true", help="keep the replicas' logs")
     args = parser.parse_args()
 
     emu, slack = start_emulator(), start_fake_slack()
-    server = None
+    server = PostgresServer() if args.postgres else None
+    workdir = Path(tempfile.mkdtemp(prefix="sfbot-bench-digests-"))
+    replicas: list[SfbotApp] = []
+    profilers: list[subprocess.Popen[bytes]] = []
     try:
-        if args.postgres:
-            server = PostgresServer()
-            database_url = server.start()
-        else:
-            workdir = Path(tempfile.mkdtemp(prefix="sfbot-bench-digests-"))
-            database_url = f"sqlite:///{workdir / 'sfbot.db'}"
-        os.environ["REQUESTS_CA_BUNDLE"] = emu.ca_bundle
-        settings = ActionsSettings(
-            _env_file=None,  # type: ignore[call-arg]
-            database_url=database_url,
-            secret_key=SecretStr(Fernet.generate_key().decode()),
-        )
-        setup = ActionContext.build(settings)
-        connect_client_credentials(setup, emu.login_url, CC_CLIENT_ID, CC_CLIENT_SECRET, "bench")
+        database_url = server.start() if server else f"sqlite:///{workdir / 'sfbot.db'}"
+        env = base_env(database_url, Fernet.generate_key().decode(), emu, slack)
+        replicas = [
+            SfbotApp(sf=emu, slack=slack, env=env, workdir=workdir / f"replica-{i}")
+            for i in range(args.replicas)
+        ]
+        for r in replicas:
+            r.workdir.mkdir()
+        replicas[0].connect()
 
         channels = [f"C0BENCH{i:04d}" for i in range(args.channels)]
         for c in channels:
             slack.add_channel(c, c.lower())
             slack.rate_limit("chat.postMessage", channel=c, per_second=args.per_second)
-
-        if args.mode == "threads":
-            due = datetime(2025, 3, 24, 9, 0, tzinfo=UTC)
-            clock: Any = FixedClock(due + timedelta(seconds=5))
-        else:
-            due = (utcnow() + timedelta(minutes=1)).replace(second=0, microsecond=0)
-            if (due - utcnow()).total_seconds() < 10:
-                due += timedelta(minutes=1)
-            clock = SystemClock()
-        created = due - timedelta(hours=3)
+        due = next_due_minute()
         seed(emu, due)
-        store = DigestStore(setup.db)
-        groups = query_groups(args.queries)
-        digest_ids = [
-            store.create(
-                name=f"Digest {i}",
-                kind=groups[i % len(groups)][0],
-                params=groups[i % len(groups)][1],
-                channel_id=channels[i % len(channels)],
-                schedule={"type": "daily", "time": due.strftime("%H:%M")},
-                timezone="UTC",
-                post_when_empty=True,
-                owner_user_id=OWNER,
-                now=created,
-            ).id
-            for i in range(args.digests)
-        ]
-        replicas = [
-            make_replica(i, settings, slack, clock, 1.0 / args.per_second)
-            for i in range(args.replicas)
-        ]
+        db = Database(database_url)
+        store = DigestStore(db)
+        create_digests(store, args.digests, channels, args.queries, due)
+        for r in replicas:
+            r.start()
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            for i, r in enumerate(replicas):
+                assert r.process is not None
+                profilers.append(start_profiler(r.process.pid, args.profile / f"replica-{i}.txt"))
         emu.reset_counters()
         emu.delay = args.sf_delay
-
-        if args.mode == "threads":
-            elapsed = run_threads(replicas, digest_ids, args.workers)
-        else:
-            elapsed = run_schedulers(replicas, store, args.digests, due, args.workers)
-
-        runs = store.runs(limit=args.digests * 3)
-        states = Counter(r.state for r in runs)
-        posted_digests = {r.digest_id for r in runs if r.state == POSTED}
-        per_run: Counter[int] = Counter()
-        for c in channels:
-            for m in slack.messages(c):
-                meta = m.get("metadata") or {}
-                if meta.get("event_type") == METADATA_EVENT:
-                    per_run[meta["event_payload"]["run_id"]] += 1
-        duplicates = sum(n - 1 for n in per_run.values() if n > 1)
-        posts = slack.calls_to("chat.postMessage")
-        rate_limited = sum(1 for c in posts if c.get("status") == 429)
-        not_posted = args.digests - len(posted_digests)
-        by_replica = Counter(r.claimed_by for r in runs if r.state == POSTED)
-        floor = math.ceil(args.digests / args.channels - 1) / args.per_second
-
-        print(
-            f"{args.digests} digests in {args.channels} channels, {len(groups)} distinct queries, "
-            f"{args.replicas} replicas x {args.workers} threads ({args.mode}), "
-            f"{'PostgreSQL' if args.postgres else 'SQLite'}, "
-            f"Slack {args.per_second:g} msg/s/channel, Salesforce delay {args.sf_delay}s"
-        )
-        print(f"  all posted after        {elapsed:8.1f} s   (pacing floor {floor:.0f} s)")
-        print(f"  messages posted         {sum(per_run.values()):8d}")
-        print(f"  run states              {dict(states)}")
-        print(f"  posted by               {dict(sorted(by_replica.items()))}")
-        print(f"  Salesforce queries      {emu.api_calls:8d}   (sharing: <= queries x replicas)")
-        print(f"  429s retried            {rate_limited:8d}")
-        print(f"  history checks          {len(slack.calls_to('conversations.history')):8d}")
-        print(f"  duplicates              {duplicates:8d}")
-        print(f"  digests not posted      {not_posted:8d}")
-        for r in replicas:
-            r.ctx.close()
-        setup.close()
-        return 1 if duplicates or not_posted else 0
+        print(f"waiting {(due - utcnow()).total_seconds():.0f}s for {due:%H:%M} UTC ...")
+        runs = wait_for_runs(store, args.digests, due)
+        finished = [r.finished_at for r in runs if r.finished_at is not None]
+        elapsed = (max(finished) - due).total_seconds() if finished else float("nan")
+        code = report(args, runs, elapsed, emu, slack, channels)
+        db.dispose()
+        if code:
+            print(f"  logs in                 {workdir}")
+        return code
     finally:
+        for p in profilers:
+            p.send_signal(2)  # SIGINT: py-spy writes its profile
+        for p in profilers:
+            p.wait(timeout=60)
+        for r in replicas:
+            r.stop()
         emu.stop()
         slack.stop()
         if server is not None:
             server.stop()
+        if not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +25,7 @@ from slack_sdk.webhook import WebhookClient
 
 from actions.context import ActionContext
 from actions.flows.engine import FlowEngine
+from actions.pools import TrackedPool
 from bot.access import AccessPolicy
 from bot.access_middleware import access_middleware
 from bot.config import Settings
@@ -82,13 +82,9 @@ def build_services(
         admins=admins,
         access=AccessPolicy(users, admins, settings_store),
         settings_store=settings_store,
-        submissions=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="sfbot-submit"
-        ),
-        background=ThreadPoolExecutor(
-            max_workers=settings.listener_threads * 2, thread_name_prefix="sfbot-work"
-        ),
-        searches=ThreadPoolExecutor(max_workers=4, thread_name_prefix="sfbot-search"),
+        submissions=TrackedPool("submit", settings.listener_threads),
+        background=TrackedPool("work", settings.listener_threads * 2),
+        searches=TrackedPool("search", 4),
         digests=DigestEngine(
             DigestStore(ctx.db),
             ctx,
@@ -121,9 +117,7 @@ def create_app(
         token_verification_enabled=False,
         request_verification_enabled=True,
         process_before_response=False,
-        listener_executor=ThreadPoolExecutor(
-            max_workers=settings.listener_threads, thread_name_prefix="sfbot-listener"
-        ),
+        listener_executor=TrackedPool("listener", settings.listener_threads),
     )
     app.use(services_middleware(services or build_services(settings, client)))
     app.use(access_middleware())

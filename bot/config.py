@@ -48,6 +48,13 @@ class Settings(ActionsSettings):
         description="How long a modal submission waits for Salesforce before answering "
         "'working on it' and finishing with views.update (Slack allows 3 s).",
     )
+    shutdown_seconds: float = Field(
+        default=25.0,
+        ge=0,
+        le=3600,
+        validation_alias="SFBOT_SHUTDOWN_SECONDS",
+        description="On SIGTERM, how long in-flight work may take to finish before exit 0",
+    )
 
     @field_validator("admins", mode="before")
     @classmethod

@@ -18,7 +18,6 @@ import socket
 import threading
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +35,7 @@ from actions.flows.runner import DatabaseRecorder, StepRunner
 from actions.flows.state import LostClaim, Paused, RunState, StepOutcome
 from actions.flows.step_kinds import BUDGET_USED_UP, RunContext, StepServices
 from actions.flows.views import flow_summary, run_dict
+from actions.pools import TrackedPool
 from storage.audit_store import AuditStore
 from storage.flow_ask_store import ASK_ANSWERED, ASK_TIMED_OUT, ASK_WAITING, FlowAskStore, StoredAsk
 from storage.flow_run_store import (
@@ -86,9 +86,7 @@ class FlowEngine:
         self.cache = FlowsCache(self.store, refresh_seconds)
         self.rate = RateLimit(self.runs_store, ctx.settings.flow_runs_per_minute)
         self.budget = ApiBudget(ctx, self.asks, ctx.settings.flow_api_budget_percent)
-        self.pool = ThreadPoolExecutor(
-            max_workers=workers or ctx.settings.flow_workers, thread_name_prefix="sfbot-flow"
-        )
+        self.pool = TrackedPool("flow", workers or ctx.settings.flow_workers)
         self._active = 0
         self._idle = threading.Condition()
         self._claiming = threading.Lock()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 
 import click
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -15,7 +14,9 @@ from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors
 from bot.config import Settings
+from bot.pools import start_all_threads
 from bot.server import serve_http
+from bot.shutdown import Shutdown
 
 logger = logging.getLogger(__name__)
 
@@ -62,11 +63,23 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
             ["DATABASE_URL"],
         )
     app = create_app(settings, client=client, services=services)
+    for pool in (
+        app.listener_runner.listener_executor,
+        services.background,
+        services.submissions,
+        services.searches,
+    ):
+        start_all_threads(pool)
+    shutdown = Shutdown(settings.shutdown_seconds)
+    shutdown.install_signals()
     assert services.scheduler is not None
     services.scheduler.start()
+    shutdown.digest_scheduler = services.scheduler
     # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll
     # (see actions.flows.scheduler).
-    FlowScheduler(services.flows, poller=record_poller(services.flows)).start()
+    flow_scheduler = FlowScheduler(services.flows, poller=record_poller(services.flows))
+    flow_scheduler.start()
+    shutdown.flow_scheduler = flow_scheduler
     if "SFBOT_LOG_LEVEL" not in os.environ:  # a running service logs INFO by default
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
@@ -75,15 +88,11 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
 
         logger.info("starting in Socket Mode")
         if port is not None or "PORT" in settings.model_fields_set:
-            # health and flow webhooks stay reachable (the README: expose only those paths)
-            threading.Thread(
-                target=serve_http,
-                args=(None, services, host or settings.host, port or settings.port, 4),
-                name="sfbot-http",
-                daemon=True,
-            ).start()
+            # health, readiness and flow webhooks stay reachable (the README: expose only those)
+            serve_http(None, services, host or settings.host, port or settings.port, 4, shutdown)
+        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
         try:
-            SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+            handler.connect()
         except SlackApiError as exc:
             fail(
                 "SLACK_APP_TOKEN",
@@ -92,6 +101,8 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
                 2,
                 ["SLACK_APP_TOKEN"],
             )
+        shutdown.on_stop_accepting(handler.close)
+        shutdown.wait_then_exit()
         return
     serve_http(
         app,
@@ -99,4 +110,6 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         host or settings.host,
         port or settings.port,
         threads=settings.listener_threads,
+        shutdown=shutdown,
     )
+    shutdown.wait_then_exit()

@@ -10,14 +10,13 @@ marked late, when they are within the grace period, and recorded as missed other
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
-from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -27,11 +26,32 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from actions.context import ActionContext
-from actions.digest_kinds import KINDS, Window, build_query, fetch_kind_rows, to_items
+from actions.digest_kinds import KINDS, build_query, fetch_kind_rows, to_items
 from actions.errors import ActionError, InvalidInput
 from bot.blocks.digest import digest_blocks, digest_fallback_text
-from bot.digests.schedule import Schedule, fire_times, next_fire, trigger_for
-from storage.digest_store import FAILED, MISSED, POSTED, SKIPPED, Digest, DigestRun, DigestStore
+from bot.digests.batch import (
+    Due,
+    Job,
+    Post,
+    RunOutcome,
+    by_slot,
+    rotated,
+    share_groups,
+    window_for,
+)
+from bot.digests.pacing import ChannelPacer, SharedQueries
+from bot.digests.schedule import DigestTrigger, Schedule, fire_times, next_fire, trigger_for
+from storage.digest_store import (
+    FAILED,
+    MISSED,
+    POSTED,
+    SKIPPED,
+    Claim,
+    Digest,
+    DigestRun,
+    DigestStore,
+    Finish,
+)
 from storage.times import utcnow
 
 logger = logging.getLogger(__name__)
@@ -53,67 +73,6 @@ def process_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-class ChannelPacer:
-    """At most one post per channel per ``interval`` from this process (Slack's limit for
-    chat.postMessage is about one message per second per channel)."""
-
-    def __init__(self, interval: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.interval = interval
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-        self._sleep = sleep
-
-    def wait(self, channel: str) -> None:
-        with self._lock:
-            now = time.monotonic()
-            at = max(now, self._next.get(channel, 0.0))
-            self._next[channel] = at + self.interval
-        if at > now:
-            self._sleep(at - now)
-
-
-class SharedQueries:
-    """Digests with the same query and scheduled time share one Salesforce call."""
-
-    def __init__(self, ttl: float = 120.0) -> None:
-        self.ttl = ttl
-        self._entries: dict[tuple[str, datetime], tuple[float, Future[list[dict[str, Any]]]]] = {}
-        self._lock = threading.Lock()
-
-    def rows(
-        self, key: tuple[str, datetime], fetch: Callable[[], list[dict[str, Any]]]
-    ) -> list[dict[str, Any]]:
-        with self._lock:
-            now = time.monotonic()
-            for k in [k for k, (t, _f) in self._entries.items() if now - t > self.ttl]:
-                del self._entries[k]
-            entry = self._entries.get(key)
-            owner = entry is None
-            if entry is None:
-                future: Future[list[dict[str, Any]]] = Future()
-                self._entries[key] = (now, future)
-            else:
-                future = entry[1]
-        if owner:
-            try:
-                future.set_result(fetch())
-            except BaseException as exc:  # whatever it is, the digests sharing it get it too
-                future.set_exception(exc)
-                with self._lock:
-                    self._entries.pop(key, None)
-                raise
-        return future.result()
-
-
-@dataclass
-class RunOutcome:
-    digest_id: int
-    scheduled_for: datetime
-    state: str
-    message_ts: str | None = None
-    error: str | None = None
-
-
 @dataclass
 class DigestEngine:
     store: DigestStore
@@ -127,57 +86,112 @@ class DigestEngine:
     owner: str = field(default_factory=process_id)
     pacer: ChannelPacer = field(default_factory=ChannelPacer)
     queries: SharedQueries = field(default_factory=SharedQueries)
+    # threads that query Salesforce and post to Slack for the runs this process holds
+    workers: int = 8
+    _pool: ThreadPoolExecutor = field(init=False, repr=False)
+    _triggers: dict[tuple[str, str], DigestTrigger] = field(
+        init=False, repr=False, default_factory=dict
+    )
+    _fire_times: dict[tuple[int, datetime, datetime], list[datetime]] = field(
+        init=False, repr=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="sfbot-digest")
 
     # -- what is due -----------------------------------------------------------------------
 
-    def due_times(self, digest: Digest, now: datetime) -> tuple[list[datetime], list[datetime]]:
-        """(to run, missed): scheduled times since the last recorded one, up to ``now``."""
-        trigger = trigger_for(Schedule.model_validate(digest.schedule), digest.timezone)
-        last = self.store.last_scheduled(digest.id)
+    def trigger(self, digest: Digest) -> DigestTrigger:
+        """The digest's trigger; digests with the same schedule and zone share one."""
+        key = (json.dumps(digest.schedule, sort_keys=True), digest.timezone)
+        trigger = self._triggers.get(key)
+        if trigger is None:
+            trigger = trigger_for(Schedule.model_validate(digest.schedule), digest.timezone)
+            if len(self._triggers) > 10_000:
+                self._triggers.clear()
+            self._triggers[key] = trigger
+        return trigger
+
+    def due_times(
+        self, digest: Digest, now: datetime, last: datetime | None
+    ) -> tuple[list[datetime], list[datetime]]:
+        """(to run, missed): scheduled times after ``last`` (the newest recorded), up to
+        ``now``. Digests with the same trigger and start share the computation."""
         after = max(last, digest.active_since) if last else digest.active_since
+        trigger = self.trigger(digest)
+        key = (id(trigger), after, now)
+        times = self._fire_times.get(key)
+        if times is None:
+            if len(self._fire_times) > 10_000:
+                self._fire_times.clear()
+            times = self._fire_times[key] = list(fire_times(trigger, after, now))
         run: list[datetime] = []
         missed: list[datetime] = []
-        for t in fire_times(trigger, after, now):
+        for t in times:
             (run if now - t <= self.grace else missed).append(t)
         return run, missed
 
     def next_run(self, digest: Digest, now: datetime | None = None) -> datetime | None:
-        trigger = trigger_for(Schedule.model_validate(digest.schedule), digest.timezone)
-        return next_fire(trigger, now or self.clock.now())
+        return next_fire(self.trigger(digest), now or self.clock.now())
 
     # -- entry points ----------------------------------------------------------------------
 
     def run_due(self, digest_id: int) -> list[RunOutcome]:
-        """Claim and run every due time of one digest (called by its APScheduler job)."""
-        digest = self.store.get(digest_id)
-        if digest is None or digest.paused:
+        """Claim and run every due time of one digest."""
+        return self.run_many([digest_id])
+
+    def run_many(self, digest_ids: list[int]) -> list[RunOutcome]:
+        """Claim and run every due time of these digests (see bot.digests.batch): their
+        definitions and last runs in one read, one claim per group that shares a query or a
+        channel."""
+        started = time.monotonic()
+        digests = [d for d in self.store.get_many(digest_ids) if not d.paused]
+        if not digests:
             return []
         now = self.clock.now()
-        to_run, missed = self.due_times(digest, now)
-        outcomes = []
-        for t in missed:
-            if self.store.claim(digest.id, t, self.owner, now=now, state=MISSED):
-                outcomes.append(RunOutcome(digest.id, t, MISSED))
-        for t in to_run:
-            run = self.store.claim(digest.id, t, self.owner, now=now, late=now - t > ON_TIME_SLACK)
-            if run is not None:
-                outcomes.append(self.execute(digest, run))
+        last = self.store.last_scheduled_many([d.id for d in digests])
+        due: list[Due] = []
+        missed: list[Claim] = []
+        for digest in digests:
+            try:
+                to_run, too_late = self.due_times(digest, now, last.get(digest.id))
+            except Exception:  # one broken digest must not stop the others
+                logger.exception("digest %s could not run", digest.id)
+                continue
+            missed += [Claim(digest.id, t) for t in too_late]
+            due += [Due(digest, Claim(digest.id, t, now - t > ON_TIME_SLACK)) for t in to_run]
+        outcomes = [
+            RunOutcome(r.digest_id, r.scheduled_for, MISSED)
+            for r in (
+                self.store.claim_many(missed, self.owner, now=now, state=MISSED) if missed else []
+            )
+        ]
+        by_id = {d.id: d for d in digests}
+        jobs = [
+            Job(by_id[run.digest_id], run, run.late)
+            for group in rotated(share_groups(due), self.owner)
+            for run in self.store.claim_many([d.claim for d in group], self.owner, now=now)
+        ]
+        outcomes += self.execute_many(jobs)
+        if due:
+            logger.info(
+                "%d digest runs due, %d run here in %.1fs",
+                len(due),
+                len(jobs),
+                time.monotonic() - started,
+            )
         return outcomes
 
     def tick(self) -> list[RunOutcome]:
         """Recover abandoned claims, then run whatever is due for every digest."""
         outcomes = self.recover()
-        for digest in self.store.all_digests():
-            try:
-                outcomes.extend(self.run_due(digest.id))
-            except Exception:  # one broken digest must not stop the others
-                logger.exception("digest %s could not run", digest.id)
-        return outcomes
+        return outcomes + self.run_many([d.id for d in self.store.all_digests()])
 
     def recover(self) -> list[RunOutcome]:
         """Finish runs whose holder died after claiming them (see the module docstring)."""
         now = self.clock.now()
         outcomes = []
+        jobs = []
         for stale in self.store.stale_claims(now - self.lease):
             run = self.store.take_over(stale, self.owner, now=now, lease=self.lease)
             digest = self.store.get(stale.digest_id)
@@ -197,11 +211,11 @@ class DigestEngine:
                 )
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, POSTED, ts))
             elif now - run.scheduled_for <= self.grace:
-                outcomes.append(self.execute(digest, run, late=True))
+                jobs.append(Job(digest, run, late=True))
             else:
                 self.store.finish(run.id, MISSED, now=now, error="sfbot stopped during this run")
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, MISSED))
-        return outcomes
+        return outcomes + self.execute_many(jobs)
 
     def find_posted(self, digest: Digest, run: DigestRun) -> str | None:
         """The ts of the message already posted for ``run``, from its metadata, if any."""
@@ -227,22 +241,41 @@ class DigestEngine:
                 return None
         return None
 
-    # -- one run ---------------------------------------------------------------------------
+    # -- the runs this process holds ---------------------------------------------------------
 
-    def window(self, digest: Digest, scheduled_for: datetime) -> Window:
-        previous = self.store.last_posted(digest.id)
-        start = (
-            previous.scheduled_for if previous and previous.scheduled_for < scheduled_for else None
-        )
-        if start is None:
-            start = min(digest.created_at, scheduled_for) - timedelta(days=1)
-        today = scheduled_for.astimezone(ZoneInfo(digest.timezone)).date()
-        return Window(start=start, end=scheduled_for, today=today)
+    def execute_many(self, jobs: list[Job]) -> list[RunOutcome]:
+        """Query (once per distinct query and time, concurrently), then post slot by slot;
+        the outcomes of each slot are recorded in one transaction."""
+        if not jobs:
+            return []
+        previous = self.store.last_posted_many([j.digest.id for j in jobs])
+        prepared = list(self._pool.map(lambda j: self._prepare(j, previous.get(j.digest.id)), jobs))
+        outcomes = [p for p in prepared if isinstance(p, RunOutcome)]
+        skips = [p for p in prepared if isinstance(p, Job)]
+        finishes = []
+        for job in skips:
+            if not self._still_holds(job.run):
+                outcomes.append(RunOutcome(job.digest.id, job.run.scheduled_for, "taken_over"))
+                continue
+            now = self.clock.now()
+            finishes.append(Finish(job.run.id, SKIPPED, now, record_count=0))
+            outcomes.append(RunOutcome(job.digest.id, job.run.scheduled_for, SKIPPED))
+        if finishes:
+            self.store.finish_many(finishes, self.owner)
+        for slot in by_slot([p for p in prepared if isinstance(p, Post)]):
+            results = list(self._pool.map(self._post, slot))
+            posted = [f for _o, f in results if f is not None]
+            if posted:
+                self.store.finish_many(posted, self.owner)
+            outcomes += [o for o, _f in results]
+        return outcomes
 
-    def execute(self, digest: Digest, run: DigestRun, *, late: bool | None = None) -> RunOutcome:
-        late = run.late if late is None else late
+    def _prepare(self, job: Job, previous: DigestRun | None) -> RunOutcome | Job | Post:
+        """The run's message (a Post), the job itself when it is empty and skipped, or the
+        outcome when it failed."""
+        digest, run = job.digest, job.run
         try:
-            window = self.window(digest, run.scheduled_for)
+            window = window_for(digest, run.scheduled_for, previous)
             soql = build_query(digest.kind, digest.params, window)
             rows = self.queries.rows(
                 (soql, run.scheduled_for),
@@ -253,12 +286,9 @@ class DigestEngine:
             return self._failed(digest, run, f"the digest's definition is invalid: {exc.message}")
         except ActionError as exc:
             return self._failed(digest, run, f"Salesforce: {exc.message} ({exc.code})")
-        now = self.clock.now()
         if not items and not digest.post_when_empty:
-            if not self.store.holds(run.id, self.owner):
-                return RunOutcome(digest.id, run.scheduled_for, "taken_over")
-            self.store.finish(run.id, SKIPPED, now=now, record_count=0)
-            return RunOutcome(digest.id, run.scheduled_for, SKIPPED)
+            return job
+        now = self.clock.now()
         blocks = digest_blocks(
             name=digest.name,
             kind_label=KINDS[digest.kind].label,
@@ -268,7 +298,7 @@ class DigestEngine:
             items=items,
             ran_at=now,
             next_run=self.next_run(digest, now),
-            late=late,
+            late=job.late,
         )
         metadata = {
             "event_type": METADATA_EVENT,
@@ -278,38 +308,56 @@ class DigestEngine:
                 "scheduled_for": run.scheduled_for.isoformat(),
             },
         }
+        text = digest_fallback_text(digest.name, len(items))
+        return Post(job, text, blocks, metadata, len(items))
+
+    def _still_holds(self, run: DigestRun) -> bool:
+        """Whether this process still holds the claim, renewing its lease if it is not fresh.
+
+        A claim made (or taken over) here less than half a lease ago cannot have been taken
+        over: a taker needs it to be a whole lease old (clocks may disagree by minutes less).
+        An older one is renewed, so no one takes it over while the post is under way.
+        """
+        now = self.clock.now()
+        if run.claimed_at is not None and now - run.claimed_at < self.lease / 2:
+            return True
+        return self.store.renew(run.id, self.owner, now=now)
+
+    def _post(self, post: Post) -> tuple[RunOutcome, Finish | None]:
+        digest, run = post.job.digest, post.job.run
         self.pacer.wait(digest.channel_id)
-        if not self.store.renew(run.id, self.owner, now=self.clock.now()):
-            # Taken over after our lease ran out: the taker posts (or finds our post). Renewed
-            # otherwise, so no one takes it over while this post is under way.
-            return RunOutcome(digest.id, run.scheduled_for, "taken_over")
+        if not self._still_holds(run):
+            # Taken over after our lease ran out: the taker posts (or finds our post).
+            return RunOutcome(digest.id, run.scheduled_for, "taken_over"), None
         try:
             resp = self.client.chat_postMessage(
                 channel=digest.channel_id,
-                text=digest_fallback_text(digest.name, len(items)),
-                blocks=blocks,
-                metadata=metadata,
+                text=post.text,
+                blocks=post.blocks,
+                metadata=post.metadata,
                 unfurl_links=False,
                 unfurl_media=False,
             )
         except SlackApiError as exc:
-            return self._failed(digest, run, f"Slack: {exc.response.get('error')}")
+            return self._failed(digest, run, f"Slack: {exc.response.get('error')}"), None
+        finally:
+            self.pacer.sent(digest.channel_id)
         ts = str(resp["ts"])
-        self.store.finish(
+        finish = Finish(
             run.id,
             POSTED,
-            now=self.clock.now(),
+            self.clock.now(),
             channel_id=str(resp.get("channel") or digest.channel_id),
             message_ts=ts,
-            record_count=len(items),
-            late=late,
+            record_count=post.record_count,
+            late=post.job.late,
         )
-        return RunOutcome(digest.id, run.scheduled_for, POSTED, ts)
+        return RunOutcome(digest.id, run.scheduled_for, POSTED, ts), finish
 
     def preview(self, digest: Digest, user_id: str) -> RunOutcome:
         """Run now: the digest as it would post, sent to ``user_id`` only (a DM)."""
         now = self.clock.now()
-        window = self.window(digest, now)
+        window = window_for(digest, now, self.store.last_posted_many([digest.id]).get(digest.id))
         soql = build_query(digest.kind, digest.params, window)
         rows = fetch_kind_rows(self.actions, digest.kind, soql)
         items = to_items(self.actions, digest.kind, digest.params, rows)

@@ -1,8 +1,10 @@
 """APScheduler 3.11 inside every sfbot process, with its own in-memory job store built from the
 digest definitions in the database (job stores are never shared between processes).
 
-One cron job per digest calls ``DigestEngine.run_due``; the database claim makes each run
-happen once however many processes fire it. A reconcile job re-reads the definitions (so
+One cron job per digest calls ``DigestScheduler.fire``; the first of the jobs that fire
+together (a whole minute often has hundreds) runs everything due as one batch
+(``DigestEngine.run_many``); the database claim makes each run happen once however many
+processes fire it. A reconcile job re-reads the definitions (so
 changes from any process take effect without a restart), recovers abandoned runs and catches
 up anything a job missed.
 """
@@ -19,7 +21,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from actions.errors import ActionError
-from bot.digests.engine import DigestEngine
+from bot.digests.engine import DigestEngine, RunOutcome
 from bot.digests.schedule import Schedule, trigger_for
 from storage.audit_store import IdempotencyStore
 
@@ -56,6 +58,9 @@ class DigestScheduler:
         self.idempotency = idempotency
         self._purged_at = datetime.min.replace(tzinfo=UTC)
         self._lock = threading.Lock()
+        self._fired: list[int] = []
+        self._running = False
+        self._fired_lock = threading.Lock()
 
     def start(self) -> None:
         self.sync()
@@ -66,6 +71,8 @@ class DigestScheduler:
             next_run_time=self.engine.clock.now(),  # catch up at start-up
             replace_existing=True,
         )
+        # one line per job run would be thousands a minute; failures are still logged
+        logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
         self.scheduler.start()
         logger.info("digest scheduler started with %d digests", len(self._versions))
 
@@ -90,13 +97,42 @@ class DigestScheduler:
                     self._remove(digest.id)
                     continue
                 self.scheduler.add_job(
-                    self.engine.run_due,
+                    self.fire,
                     trigger,
                     args=[digest.id],
                     id=f"sfbot:digest:{digest.id}",
                     replace_existing=True,
                 )
                 self._versions[digest.id] = digest.version
+
+    def fire(self, digest_id: int) -> list[RunOutcome]:
+        """A digest's job. The first of the jobs that fire together runs every digest
+        scheduled here as one batch (whatever is due now: all the digests of this minute, see
+        bot.digests.batch) and returns its outcomes; the jobs that fire while it runs only
+        leave their digest for it to run next (a no-op when the batch has claimed it)."""
+        with self._fired_lock:
+            self._fired.append(digest_id)
+            if self._running:
+                return []
+            self._running = True
+        outcomes: list[RunOutcome] = []
+        try:
+            with self._lock:
+                batch = set(self._versions)
+            while True:
+                with self._fired_lock:
+                    batch.update(self._fired)
+                    self._fired = []
+                outcomes += self.engine.run_many(sorted(batch))
+                with self._fired_lock:
+                    if not self._fired:
+                        self._running = False
+                        return outcomes
+                batch = set()
+        except BaseException:
+            with self._fired_lock:
+                self._running = False
+            raise
 
     def _remove(self, digest_id: int) -> None:
         job = self.scheduler.get_job(f"sfbot:digest:{digest_id}")

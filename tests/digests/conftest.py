@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from actions.config import ActionsSettings
 from actions.connect import connect_client_credentials
 from actions.context import ActionContext
-from bot.digests import engine as engine_module
+from bot.digests import pacing as pacing_module
 from bot.digests.engine import ChannelPacer, DigestEngine
 from storage.digest_store import Digest, DigestStore
 from tests.digests import FakeClock
@@ -70,7 +70,7 @@ def _fake_time(
 ) -> None:
     # ChannelPacer and SharedQueries read time.monotonic(): the fake clock's seconds.
     monkeypatch.setattr(
-        engine_module, "time", SimpleNamespace(monotonic=clock.timestamp, sleep=clock.sleep)
+        pacing_module, "time", SimpleNamespace(monotonic=clock.timestamp, sleep=clock.sleep)
     )
 
 

@@ -67,7 +67,7 @@ def test_sync_makes_one_job_per_active_digest(
     scheduler.sync()
     assert scheduler.job_ids() == sorted([job_id(daily.id), job_id(cron.id)])
     job = scheduler.scheduler.get_job(job_id(daily.id))
-    assert job.func == scheduler.engine.run_due and list(job.args) == [daily.id]
+    assert job.func == scheduler.fire and list(job.args) == [daily.id]
     assert trigger_of(scheduler, daily.id).timezone == ZoneInfo("Europe/Berlin")
     assert "hour='9'" in str(trigger_of(scheduler, daily.id))
     kolkata = trigger_of(scheduler, cron.id)
