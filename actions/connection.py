@@ -32,6 +32,7 @@ from actions.errors import (
     SalesforceUnavailable,
 )
 from actions.http import TimeoutSession
+from actions.metrics import API_LIMIT, API_USAGE, TOKEN_REFRESHES, count_salesforce_call
 from actions.sf_errors import map_salesforce_error
 from storage.connection_store import ConnectionStore, StoredConnection
 
@@ -164,7 +165,16 @@ class SalesforceConnection:
 
         def fetch(conn: StoredConnection) -> str:
             logger.info("Salesforce refused the access token; getting a new one")
-            return new_token(self.http, conn).access_token
+            try:
+                token = new_token(self.http, conn).access_token
+            except AuthorizationFailed:
+                TOKEN_REFRESHES.labels("refused").inc()
+                raise
+            except Exception:
+                TOKEN_REFRESHES.labels("failed").inc()
+                raise
+            TOKEN_REFRESHES.labels("ok").inc()
+            return token
 
         with self._refresh_lock:
             with self._lock:
@@ -219,6 +229,16 @@ class SalesforceConnection:
         return self._conn or self.current()
 
     def _with_refresh(self, attempt: Callable[[Salesforce], T], *, write: bool) -> T:
+        """``_call_refreshing``, counted in ``sfbot_salesforce_calls_total``."""
+        try:
+            result = self._call_refreshing(attempt, write=write)
+        except ActionError as exc:
+            count_salesforce_call(exc.code.lower())
+            raise
+        count_salesforce_call("ok")
+        return result
+
+    def _call_refreshing(self, attempt: Callable[[Salesforce], T], *, write: bool) -> T:
         conn, sf = self._client()
         try:
             try:
@@ -273,6 +293,8 @@ class SalesforceConnection:
 
     def record_usage(self, used: int, total: int) -> None:
         """Keep the org's API usage (from ``Sforce-Limit-Info``) for `sfbot status`."""
+        API_USAGE.set(used)
+        API_LIMIT.set(total)
         conn = self._conn
         if conn is None:
             return

@@ -177,6 +177,9 @@ def report(
     print(f"  run states              {dict(states)}")
     print(f"  done by process (pid)   {dict(sorted(by_replica.items()))}")
     print(f"  Salesforce queries      {sum(queries.values()):8d}   ({len(queries)} distinct)")
+    print(
+        f"  Salesforce API calls    {emu.api_calls:8d}   (the duplicates kind: one Composite call)"
+    )
     print(f"  messages in channels    {sum(per_run.values()):8d}")
     print(f"  429s met                {rate_limited:8d}")
     print(f"  history checks          {len(slack.calls_to('conversations.history')):8d}")

@@ -18,7 +18,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
 from slack_sdk.webhook import WebhookClient
@@ -35,6 +34,7 @@ from bot.flows.slack_port import SlackFlowPort
 from bot.flows.triggers import PeopleDirectory
 from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
+from bot.observability import CountingRateLimitHandler, ack_timer
 from bot.request_guard import signature_problem
 from bot.services import AdminPolicy, Services
 from bot.signed_metadata import install_key
@@ -53,7 +53,7 @@ def make_client(settings: Settings) -> WebClient:
     client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     client.retry_handlers.extend(
         [
-            RateLimitErrorRetryHandler(max_retry_count=3),
+            CountingRateLimitHandler(max_retry_count=3),
             ServerErrorRetryHandler(max_retry_count=2),
             ConnectionErrorRetryHandler(max_retry_count=2),
         ]
@@ -119,6 +119,7 @@ def create_app(
         process_before_response=False,
         listener_executor=TrackedPool("listener", settings.listener_threads),
     )
+    app.use(ack_timer)  # first: sfbot_ack_seconds covers every listener
     app.use(services_middleware(services or build_services(settings, client)))
     app.use(access_middleware())
     register_all(app)

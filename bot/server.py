@@ -19,6 +19,7 @@ from waitress.wasyncore import dispatcher
 
 from actions.connect import connection_status
 from bot.health import readiness
+from bot.observability import metrics_response
 from bot.request_guard import MAX_BODY_BYTES, RequestGuard
 from bot.services import Services
 from bot.shutdown import Shutdown
@@ -29,6 +30,7 @@ logger = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 
 
 def make_wsgi_app(
@@ -58,6 +60,12 @@ def make_wsgi_app(
             )
             return [body]
         path = str(environ.get("PATH_INFO") or "")
+        if path == METRICS_PATH and environ.get("REQUEST_METHOD") == "GET":
+            data, content_type = metrics_response()
+            start_response(
+                "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data)))]
+            )
+            return [data]
         if path == READY_PATH and environ.get("REQUEST_METHOD") == "GET":
             ready = readiness(services, draining)
             return _json(200 if ready.ready else 503, ready.body(), start_response)

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.context import ActionContext
 from actions.errors import ActionError
 from actions.flows.engine import FlowEngine
+from actions.metrics import action_label
 from bot.access import AccessPolicy, AdminPolicy
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
@@ -134,7 +135,8 @@ class Services:
         known = list(record_ids or [])
         _AUDIT.failed = False  # ``audit_note`` speaks of this action only
         try:
-            result = fn()
+            with action_label(action):  # sfbot_salesforce_calls_total's action
+                result = fn()
         except ActionError as exc:
             self._audit(origin, action, object_name, known, "error", exc.code)
             raise

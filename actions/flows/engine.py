@@ -35,6 +35,7 @@ from actions.flows.runner import DatabaseRecorder, StepRunner
 from actions.flows.state import LostClaim, Paused, RunState, StepOutcome
 from actions.flows.step_kinds import BUDGET_USED_UP, RunContext, StepServices
 from actions.flows.views import flow_summary, run_dict
+from actions.metrics import FLOW_RUNS
 from actions.pools import TrackedPool
 from storage.audit_store import AuditStore
 from storage.flow_ask_store import ASK_ANSWERED, ASK_TIMED_OUT, ASK_WAITING, FlowAskStore, StoredAsk
@@ -322,11 +323,13 @@ class FlowEngine:
             logger.exception("flow %s run %s failed", rc.flow_name, rc.run_id)
             self._end(rc, FAILED, "sfbot failed while running it; the error was logged")
             return
-        self.runs_store.move(rc.run_id, RUNNING, SUCCEEDED, now=self.now())
+        if self.runs_store.move(rc.run_id, RUNNING, SUCCEEDED, now=self.now()):
+            FLOW_RUNS.labels(SUCCEEDED).inc()
 
     def _end(self, rc: RunContext, status: str, error: str) -> None:
         if not self.runs_store.move(rc.run_id, RUNNING, status, now=self.now(), error=error):
             return
+        FLOW_RUNS.labels(status).inc()
         text = (notices.run_outcome_unknown if status == OUTCOME_UNKNOWN else notices.run_failed)(
             rc.flow_name, rc.run_id, error
         )
@@ -363,6 +366,7 @@ class FlowEngine:
                 run.id, run.claimed_by, self.process, stale_before=now - self.lease, now=now
             ) and self.runs_store.move(run.id, RUNNING, status, now=now, error=error):
                 count += 1
+                FLOW_RUNS.labels(status).inc()
                 text = (notices.run_outcome_unknown if unknown else notices.run_failed)(
                     run.flow_name, run.id, error
                 )

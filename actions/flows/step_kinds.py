@@ -22,6 +22,7 @@ from actions.flows.guards import ApiBudget
 from actions.flows.model import AskStep, PostMessageStep, Step
 from actions.flows.ports import Destination, FlowSlack, FlowSlackError, TriggerEvent
 from actions.flows.state import Paused, RunState, StepOutcome
+from actions.metrics import action_label
 from actions.objects import OBJECTS, _checksum, object_spec
 from actions.registry import record_ids
 from storage.audit_store import AuditEntry
@@ -123,7 +124,8 @@ def salesforce_call(
             raise StepOutcome(FAILED, BUDGET_USED_UP)
     rc.api_calls += 1
     try:
-        out = action.run(svc.ctx, inp)
+        with action_label(kind):
+            out = action.run(svc.ctx, inp)
     except OutcomeUnknown as exc:
         _audit(svc, rc, kind, inp, None, exc.code)
         raise StepOutcome(

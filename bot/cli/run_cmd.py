@@ -84,13 +84,13 @@ def run(use_http: bool, port: int | None, host: str | None) -> None:
         logging.getLogger().setLevel(logging.INFO)
     logger.info("sfbot is %s in team %s", auth.get("user_id"), auth.get("team_id"))
     if settings.slack_app_token is not None and not use_http:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import SfbotSocketModeHandler
 
         logger.info("starting in Socket Mode")
         if port is not None or "PORT" in settings.model_fields_set:
             # health, readiness and flow webhooks stay reachable (the README: expose only those)
             serve_http(None, services, host or settings.host, port or settings.port, 4, shutdown)
-        handler = SocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler = SfbotSocketModeHandler(app, settings.slack_app_token.get_secret_value())
         try:
             handler.connect()
         except SlackApiError as exc:

@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from actions.context import ActionContext
 from actions.digest_kinds import KINDS, build_query, fetch_kind_rows, to_items
 from actions.errors import ActionError, InvalidInput
+from actions.metrics import DIGEST_RUNS
 from bot.blocks.digest import digest_blocks, digest_fallback_text
 from bot.digests.batch import (
     Due,
@@ -187,6 +188,16 @@ class DigestEngine:
         outcomes = self.recover()
         return outcomes + self.run_many([d.id for d in self.store.all_digests()])
 
+    def _finish(self, run_id: int, state: str, **details: Any) -> None:
+        """End a run in the store, counted in ``sfbot_digest_runs_total``."""
+        self.store.finish(run_id, state, **details)
+        DIGEST_RUNS.labels(state).inc()
+
+    def _finish_many(self, finishes: list[Finish], owner: str) -> None:
+        self.store.finish_many(finishes, owner)
+        for finish in finishes:
+            DIGEST_RUNS.labels(finish.state).inc()
+
     def recover(self) -> list[RunOutcome]:
         """Finish runs whose holder died after claiming them (see the module docstring)."""
         now = self.clock.now()
@@ -206,14 +217,12 @@ class DigestEngine:
                 logger.exception("could not recover digest %s run %s", digest.id, run.id)
                 continue
             if ts is not None:
-                self.store.finish(
-                    run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts
-                )
+                self._finish(run.id, POSTED, now=now, channel_id=digest.channel_id, message_ts=ts)
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, POSTED, ts))
             elif now - run.scheduled_for <= self.grace:
                 jobs.append(Job(digest, run, late=True))
             else:
-                self.store.finish(run.id, MISSED, now=now, error="sfbot stopped during this run")
+                self._finish(run.id, MISSED, now=now, error="sfbot stopped during this run")
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, MISSED))
         return outcomes + self.execute_many(jobs)
 
@@ -261,12 +270,12 @@ class DigestEngine:
             finishes.append(Finish(job.run.id, SKIPPED, now, record_count=0))
             outcomes.append(RunOutcome(job.digest.id, job.run.scheduled_for, SKIPPED))
         if finishes:
-            self.store.finish_many(finishes, self.owner)
+            self._finish_many(finishes, self.owner)
         for slot in by_slot([p for p in prepared if isinstance(p, Post)]):
             results = list(self._pool.map(self._post, slot))
             posted = [f for _o, f in results if f is not None]
             if posted:
-                self.store.finish_many(posted, self.owner)
+                self._finish_many(posted, self.owner)
             outcomes += [o for o, _f in results]
         return outcomes
 
@@ -385,7 +394,7 @@ class DigestEngine:
             # Taken over after our lease ran out: the taker's outcome stands.
             return RunOutcome(digest.id, run.scheduled_for, "taken_over")
         logger.warning("digest %s run at %s failed: %s", digest.id, run.scheduled_for, error)
-        self.store.finish(run.id, FAILED, now=self.clock.now(), error=error)
+        self._finish(run.id, FAILED, now=self.clock.now(), error=error)
         self.notify_owner(digest, run.scheduled_for, error)
         return RunOutcome(digest.id, run.scheduled_for, FAILED, error=error)
 

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from . import objects, responses, scopes, webapi
+from . import objects, responses, scopes, socket_mode, webapi
 from .fixtures_links import LinkFixtures
 from .people import PeopleActions
 
@@ -116,6 +116,7 @@ class FakeSlack(PeopleActions, LinkFixtures):
         self._seq = 0
         self._httpd: ThreadingHTTPServer | None = None
         self.init_link_fixtures()
+        self.socket_mode: socket_mode.SocketModeServer | None = None
         self.add_user(bot_user_id, bot_name)
         self.users[bot_user_id]["is_bot"] = True
 
@@ -133,6 +134,8 @@ class FakeSlack(PeopleActions, LinkFixtures):
     def stop(self) -> None:
         if self.events is not None:
             self.events.stop()
+        if self.socket_mode is not None:
+            self.socket_mode.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -207,6 +210,12 @@ class FakeSlack(PeopleActions, LinkFixtures):
             chan["_members"] = members
             self.channel_messages.setdefault(channel_id, [])
         return chan
+
+    def enable_socket_mode(
+        self, app_token: str, scopes: Iterable[str] = (socket_mode.APP_TOKEN_SCOPE,)
+    ) -> socket_mode.SocketModeServer:
+        """Turn Socket Mode on with this app-level token (see socket_mode.py)."""
+        return socket_mode.enable(self, app_token, frozenset(scopes))
 
     def is_channel_member(self, channel_id: str, user_id: str) -> bool:
         members = self.channels.get(channel_id, {}).get("_members")
@@ -370,6 +379,10 @@ class FakeSlack(PeopleActions, LinkFixtures):
                 resp = {"ok": False, "error": "invalid_json"}
             elif not token:
                 resp = {"ok": False, "error": "not_authed"}
+            elif method == "apps.connections.open":  # app-level token only: socket_mode.py
+                resp = socket_mode.connections_open(self, token)
+            elif token.startswith("xapp-"):
+                resp = {"ok": False, "error": "not_allowed_token_type"}
             elif token != self.bot_token:
                 resp = {"ok": False, "error": "invalid_auth"}
             elif self._fail.get(method):
