@@ -11,6 +11,7 @@ from actions import oauth
 from actions.context import ActionContext
 from actions.errors import (
     ActionError,
+    AuthorizationFailed,
     ConnectionNeedsAttention,
     NotConnected,
     SalesforceUnavailable,
@@ -52,7 +53,9 @@ def store_connection(
     client_secret: str | None = None,
     private_key: str | None = None,
 ) -> StoredConnection:
-    """Verify a fresh token at the identity URL, then store it as the one connection."""
+    """Verify a fresh token (its scopes, then the identity URL) and store it as the one
+    connection."""
+    require_api_scope(token.scopes)
     http = ctx.connection.http
     identity = oauth.fetch_identity(http, token.id_url, token.access_token)
     version = ctx.settings.sf_api_version or oauth.latest_api_version(http, token.instance_url)
@@ -79,6 +82,18 @@ def store_connection(
     ctx.metadata.clear()
     logger.info("connected to Salesforce org %s as %s", conn.org_id, conn.username)
     return conn
+
+
+def require_api_scope(granted: tuple[str, ...]) -> None:
+    """Every action is a REST or SOAP call, which Salesforce allows only with ``api`` (or
+    ``full``): without it, say so now rather than store a connection that cannot work.
+    (An empty grant list says nothing: the identity check still runs.)"""
+    if granted and not {"api", "full"} & set(granted):
+        raise AuthorizationFailed(
+            f"Salesforce granted the scopes {' '.join(granted)} but not 'api'; does the "
+            "connected app grant the 'api' scope (Manage user data via APIs)?",
+            code="MISSING_SCOPE",
+        )
 
 
 def connect_client_credentials(
@@ -131,9 +146,26 @@ def connect_web(
     redirect_uri: str,
     connected_by: str,
 ) -> StoredConnection:
-    token = oauth.exchange_code(
-        ctx.connection.http, login_url, client_id, client_secret, code, code_verifier, redirect_uri
-    )
+    try:
+        token = oauth.exchange_code(
+            ctx.connection.http,
+            login_url,
+            client_id,
+            client_secret,
+            code,
+            code_verifier,
+            redirect_uri,
+        )
+    except AuthorizationFailed as exc:
+        if exc.code == "invalid_client" and not client_secret:
+            raise AuthorizationFailed(
+                "Salesforce wants the connected app's consumer secret for the web server flow "
+                "('Require Secret for Web Server Flow', on by default): give it with "
+                "--client-secret or SFBOT_CLIENT_SECRET (sfbot also needs it to refresh the "
+                "token while 'Require Secret for Refresh Token Flow' is on)",
+                code="CLIENT_SECRET_REQUIRED",
+            ) from exc
+        raise
     return store_connection(
         ctx,
         token,

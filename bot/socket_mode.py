@@ -61,9 +61,10 @@ class SfbotSocketModeClient(SocketModeClient):
         if self.is_connected():
             logger.info("Socket Mode connected (session %s)", self.session_id())
 
-
-def _on_close(code: int, reason: str | None) -> None:
-    logger.info("a Socket Mode connection closed (code %s); sfbot reconnects on its own", code)
+    def log_close(self, code: int, reason: str | None) -> None:
+        """on_close listener: Slack or the network closed a socket."""
+        if not self.closed:
+            logger.info("a Socket Mode connection closed (code %s); sfbot reconnects", code)
 
 
 class SfbotSocketModeHandler(SocketModeHandler):
@@ -79,6 +80,6 @@ class SfbotSocketModeHandler(SocketModeHandler):
             proxy=app.client.proxy,
             ping_interval=PING_INTERVAL,
             concurrency=CONCURRENCY,
-            on_close_listeners=[_on_close],
         )
+        self.client.on_close_listeners.append(self.client.log_close)
         self.client.socket_mode_request_listeners.append(self.handle)  # type: ignore[arg-type]

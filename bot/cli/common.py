@@ -42,8 +42,21 @@ def print_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, default=str))
 
 
+PLAIN_ERRORS = "sfbot.plain_errors"  # click context meta key: errors for people, not JSON
+
+
+def plain_errors(on: bool) -> None:
+    """Make ``fail`` print plain text on stderr for the rest of this command (``sfbot run``
+    is for people; ``sfbot action`` and ``--json`` keep the JSON error)."""
+    click.get_current_context().meta[PLAIN_ERRORS] = on
+
+
 def fail(code: str, message: str, exit_code: int, fields: list[str] | None = None) -> NoReturn:
-    print_json({"error": {"code": code, "message": message, "fields": fields or []}})
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get(PLAIN_ERRORS):
+        click.echo(f"sfbot: {message}", err=True)
+    else:
+        print_json({"error": {"code": code, "message": message, "fields": fields or []}})
     sys.exit(exit_code)
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
-from bot.cli.common import fail, handle_errors
+from bot.cli.common import fail, handle_errors, plain_errors
 from bot.config import Settings
 from bot.pools import start_all_threads
 from bot.server import serve_http
@@ -20,18 +20,45 @@ from bot.shutdown import Shutdown
 
 logger = logging.getLogger(__name__)
 
+# Where each setting `sfbot run` needs comes from (README.md, "The Slack app").
+WHERE_TO_GET = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...): your app's page at "
+    "https://api.slack.com/apps > OAuth & Permissions, after Install App",
+    "SLACK_SIGNING_SECRET": "your app's page > Basic Information > App Credentials > "
+    "Signing Secret",
+}
+
+
+def missing_settings_text(missing: list[str]) -> str:
+    """What is missing and where to get it, for the person who ran `sfbot run`."""
+    width = max(len(name) for name in missing)
+    lines = [f"cannot start: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set."]
+    lines += ["", *(f"  {name:<{width}}  {WHERE_TO_GET.get(name, '')}" for name in missing)]
+    lines += [
+        "",
+        "No Slack app yet? Create one from manifest.yml (https://api.slack.com/apps > Create New",
+        "App > From a manifest), install it to the workspace, then put these values in a .env",
+        "file where you run sfbot, or in the environment. For Socket Mode also set",
+        "SLACK_APP_TOKEN (Basic Information > App-Level Tokens, scope connections:write).",
+        'Step by step: "The Slack app" in README.md.',
+    ]
+    return "\n".join(lines)
+
 
 @click.command("run")
 @click.option("--http", "use_http", is_flag=True, help="Serve HTTP instead of Socket Mode")
 @click.option("--port", type=click.IntRange(1, 65535), default=None, help="HTTP port (PORT)")
 @click.option("--host", default=None, help="HTTP address to bind (SFBOT_HOST)")
+@click.option("--json", "as_json", is_flag=True, help="Report a failure to start as JSON")
 @handle_errors
-def run(use_http: bool, port: int | None, host: str | None) -> None:
+def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> None:
     """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
+    plain_errors(not as_json)
     settings = Settings()
     missing = settings.missing_for_run()
     if missing:
-        fail("CONFIGURATION", f"missing configuration: {', '.join(missing)}", 2, missing)
+        text = missing_settings_text(missing) if not as_json else None
+        fail("CONFIGURATION", text or f"missing configuration: {', '.join(missing)}", 2, missing)
     client = make_client(settings)
     try:
         auth = client.auth_test()

@@ -76,6 +76,7 @@ def test_jwt_with_the_wrong_key_or_user_is_refused(emu, make_ctx):
     _, public = rsa_key_pair()
     other_private, _ = rsa_key_pair()
     emu.add_connected_app("jwt-app", public_key_pem=public)
+    emu.experience_sites.add(emu.login_url)
     ctx = make_ctx()
     with pytest.raises(AuthorizationFailed) as info:
         connect_jwt(ctx, emu.login_url, "jwt-app", emu.username, other_private, "t")
@@ -97,14 +98,21 @@ def test_jwt_needs_an_unencrypted_rsa_key(emu, make_ctx):
 
 
 def test_web_server_flow_refusals(emu, make_ctx):
-    emu.add_connected_app("web-app", redirect_uris=(REDIRECT,))
+    emu.add_connected_app("web-app", "web-secret", redirect_uris=(REDIRECT,))
     emu.add_connected_app("no-refresh", redirect_uris=(REDIRECT,), scopes=("api", "id"))
     ctx = make_ctx()
     _verifier, challenge = oauth.pkce_pair()
     code = authorize(emu, oauth.authorize_url(emu.login_url, "web-app", REDIRECT, challenge, "s"))
     with pytest.raises(AuthorizationFailed) as info:
         connect_web(
-            ctx, emu.login_url, "web-app", None, code["code"], "wrong-verifier", REDIRECT, "t"
+            ctx,
+            emu.login_url,
+            "web-app",
+            "web-secret",
+            code["code"],
+            "wrong-verifier",
+            REDIRECT,
+            "t",
         )
     assert info.value.code == "invalid_grant"
     url = oauth.authorize_url(emu.login_url, "no-refresh", REDIRECT, challenge, "s")
@@ -136,11 +144,11 @@ def test_status_of_a_live_connection(ctx, emu):
 @pytest.mark.parametrize("flow", ["client_credentials", "web"])
 def test_disconnect_revokes_and_deletes_the_secrets(ctx, emu, flow):
     if flow == "web":
-        emu.add_connected_app("web-app", redirect_uris=(REDIRECT,))
+        emu.add_connected_app("web-app", "web-secret", redirect_uris=(REDIRECT,))
         verifier, challenge = oauth.pkce_pair()
         url = oauth.authorize_url(emu.login_url, "web-app", REDIRECT, challenge, "s")
         code = authorize(emu, url)["code"]
-        connect_web(ctx, emu.login_url, "web-app", None, code, verifier, REDIRECT, "t")
+        connect_web(ctx, emu.login_url, "web-app", "web-secret", code, verifier, REDIRECT, "t")
     conn = ctx.store.load()
     assert emu.oauth.lookup(conn.access_token) is not None
     assert disconnect(ctx) == {"was_connected": True, "revoked": True}
@@ -197,6 +205,7 @@ def test_replacing_a_connection_needs_yes(cli, emu):
 def test_connect_jwt_and_a_wrong_key(cli, emu, tmp_path):
     private, public = rsa_key_pair()
     emu.add_connected_app("jwt-app", public_key_pem=public)
+    emu.experience_sites.add(emu.login_url)  # the aud sfbot sends for a host it does not know
     key_file, wrong_file = tmp_path / "key.pem", tmp_path / "wrong.pem"
     key_file.write_text(private)
     wrong_file.write_text(rsa_key_pair()[0])
@@ -208,15 +217,18 @@ def test_connect_jwt_and_a_wrong_key(cli, emu, tmp_path):
     assert cli.stored() is None
     ok = cli(*args, str(key_file))
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "Scopes Salesforce granted: api" in ok.stdout
+    assert "Scopes Salesforce granted: api id" in ok.stdout
     assert cli.stored().flow == "jwt" and "PRIVATE KEY" not in ok.stdout + ok.stderr
 
 
 def start_web_connect(cli, emu) -> tuple[subprocess.Popen[str], str]:
     """Start `sfbot connect web`; return the process and the authorize URL it printed."""
     port = free_port()
-    emu.add_connected_app("web-app", redirect_uris=(f"http://localhost:{port}/callback",))
+    emu.add_connected_app(
+        "web-app", "web-secret", redirect_uris=(f"http://localhost:{port}/callback",)
+    )
     args = ["connect", "web", "--login-url", emu.login_url, "--client-id", "web-app"]
+    args += ["--client-secret", "web-secret"]
     proc = subprocess.Popen(
         [sfbot_executable(), *args, "--redirect-port", str(port), "--timeout", "30"],
         env=cli.env,
@@ -266,3 +278,14 @@ def test_connect_web_refuses_a_wrong_state(cli, emu):
     assert proc.returncode == 1
     assert json.loads(stdout[stdout.index("{") :])["error"]["code"] == "CALLBACK_FAILED"
     assert cli.stored() is None and emu.token_requests == 0
+
+
+def test_revoking_a_token_salesforce_no_longer_knows_counts_as_revoked(ctx, emu):
+    # Salesforce answers 400 unsupported_token_type for a token it does not know (or that
+    # was revoked already): for `sfbot disconnect` the token is gone either way.
+    assert oauth.revoke(ctx.connection.http, emu.login_url, "00Dunknown!token") is True
+    conn = ctx.store.load()
+    assert oauth.revoke(ctx.connection.http, emu.login_url, conn.access_token) is True
+    assert oauth.revoke(ctx.connection.http, emu.login_url, conn.access_token) is True
+    answers = [r for r in emu.request_log if r["path"].endswith("/revoke")]
+    assert len(answers) == 3

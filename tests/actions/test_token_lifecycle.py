@@ -10,7 +10,7 @@ import pytest
 
 from actions import oauth
 from actions.connect import connect_jwt, connect_web, connection_status
-from actions.errors import ConnectionNeedsAttention, NotConnected
+from actions.errors import AuthorizationFailed, ConnectionNeedsAttention, NotConnected
 from tests.actions import api_requests, authorize, rsa_key_pair, run
 from tests.e2e.harness import CC_CLIENT_ID
 
@@ -23,13 +23,14 @@ def connect_flow(flow: str, ctx, emu) -> None:
     if flow == "jwt":
         private, public = rsa_key_pair()
         emu.add_connected_app("jwt-app", public_key_pem=public)
+        emu.experience_sites.add(emu.login_url)  # the aud sfbot sends for an unknown host
         connect_jwt(ctx, emu.login_url, "jwt-app", emu.username, private, "test")
     elif flow == "web":
-        emu.add_connected_app("web-app", redirect_uris=(REDIRECT,))
+        emu.add_connected_app("web-app", "web-secret", redirect_uris=(REDIRECT,))
         verifier, challenge = oauth.pkce_pair()
         url = oauth.authorize_url(emu.login_url, "web-app", REDIRECT, challenge, "st")
         code = authorize(emu, url)["code"]
-        connect_web(ctx, emu.login_url, "web-app", None, code, verifier, REDIRECT, "test")
+        connect_web(ctx, emu.login_url, "web-app", "web-secret", code, verifier, REDIRECT, "test")
     emu.reset_counters()
 
 
@@ -202,3 +203,44 @@ def test_a_connection_replaced_by_another_process_is_picked_up(ctx, make_ctx, em
     assert ctx.connection.current().flow == "jwt"
     assert run(ctx, "lookup_record", id=lead)["count"] == 1
     assert emu.token_requests == 0  # the new stored token is used as it is
+
+
+def connect_web_without_secret(ctx, emu, **require: bool) -> None:
+    emu.add_connected_app("web-app", "web-secret", redirect_uris=(REDIRECT,), **require)
+    verifier, challenge = oauth.pkce_pair()
+    url = oauth.authorize_url(emu.login_url, "web-app", REDIRECT, challenge, "st")
+    code = authorize(emu, url)["code"]
+    connect_web(ctx, emu.login_url, "web-app", None, code, verifier, REDIRECT, "test")
+
+
+def test_web_flow_without_the_secret_the_app_requires_is_a_clear_error(ctx, emu):
+    # "Require Secret for Web Server Flow" is on by default for a new connected app.
+    before = ctx.store.load()
+    with pytest.raises(AuthorizationFailed) as info:
+        connect_web_without_secret(ctx, emu)
+    assert info.value.code == "CLIENT_SECRET_REQUIRED"
+    assert "Require Secret for Web Server Flow" in info.value.message
+    assert "--client-secret" in info.value.message
+    assert ctx.store.load().access_token == before.access_token  # nothing replaced
+
+
+@pytest.mark.parametrize("require_secret_refresh", [True, False])
+def test_refresh_without_a_secret_follows_the_apps_setting(ctx, emu, require_secret_refresh):
+    # A PKCE-only connection (no secret stored): "Require Secret for Refresh Token Flow"
+    # decides whether Salesforce lets sfbot refresh it.
+    connect_web_without_secret(
+        ctx,
+        emu,
+        require_secret_web_server=False,
+        require_secret_refresh=require_secret_refresh,
+    )
+    lead = emu.insert("Lead", {"LastName": "L", "Company": "C"})
+    emu.expire_all_tokens()
+    emu.reset_counters()
+    if require_secret_refresh:
+        with pytest.raises(ConnectionNeedsAttention):
+            run(ctx, "lookup_record", id=lead)
+        assert ctx.store.load().problem == "token_refused"
+    else:
+        assert run(ctx, "lookup_record", id=lead)["count"] == 1
+    assert emu.token_requests_by_grant == {"refresh_token": 1}

@@ -6,6 +6,7 @@ Connecting through the CLI is tested in tests/actions/test_connect_flows.py.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -15,8 +16,15 @@ import jsonschema
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.cli import Cli
-from tests.e2e.harness import CC_CLIENT_ID, run_cli, sfbot_executable, start_emulator
+from tests.cli import Cli, output
+from tests.e2e.harness import (
+    CC_CLIENT_ID,
+    CC_CLIENT_SECRET,
+    README_SCOPES,
+    run_cli,
+    sfbot_executable,
+    start_emulator,
+)
 from tests.fakes.salesforce import SalesforceEmulator
 
 STATUS_KEYS = {"connected", "reason", "instance_url", "org_id", "user_id", "username"}
@@ -59,11 +67,34 @@ def test_status_json_when_connected(connected, emu):
     assert (body["connected"], body["reason"]) == (True, None)
     assert (body["instance_url"], body["org_id"]) == (emu.instance_url, emu.org_id)
     assert (body["user_id"], body["username"]) == (emu.user_id, emu.username)
-    assert (body["api_version"], body["scopes"]) == ("62.0", ["api"])
+    # the scopes Salesforce granted: exactly what README.md tells admins to grant
+    assert (body["api_version"], body["scopes"]) == ("62.0", list(README_SCOPES))
     assert body["api_usage"] == {"used": emu.api_usage[0], "max": 100_000}
     names = [a["name"] for a in body["actions"]]
     assert {"create_record", "update_record", "delete_record", "lookup_record"} <= set(names)
     assert "convert_lead" in names
+
+
+def test_the_test_app_grants_the_scopes_the_readme_names():
+    # README.md: "Scopes: **`api`** (...) and **`id`** (...); the web flow also needs
+    # **`refresh_token`**". The emulator's client-credentials app has exactly the first two.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = next(ln for ln in readme.splitlines() if ln.startswith("Scopes: "))
+    named = re.findall(r"\*\*`([a-z_]+)`\*\*", line)
+    assert tuple(named) == README_SCOPES
+
+
+@pytest.mark.parametrize(
+    ("granted", "missing"),
+    [(("api",), "id"), (("id",), "api")],
+)
+def test_a_missing_scope_is_named_and_nothing_is_stored(cli, emu, granted, missing):
+    emu.add_connected_app(CC_CLIENT_ID, client_secret=CC_CLIENT_SECRET, scopes=granted)
+    result = cli.connect()
+    assert result.returncode != 0
+    error = output(result)["error"]
+    assert f"does the connected app grant the '{missing}' scope" in error["message"]
+    assert cli.stored() is None
 
 
 def test_status_reasons(cli, emu, tmp_path):

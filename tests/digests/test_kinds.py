@@ -330,38 +330,58 @@ def test_params_are_validated() -> None:
 
 
 def test_query_values_are_escaped(ctx: ActionContext, emu: SalesforceEmulator) -> None:
-    # every value goes through format_soql: a threshold cannot carry SOQL
-    with pytest.raises(InvalidInput):
+    # a threshold cannot carry SOQL: it must be a number...
+    with pytest.raises(InvalidInput) as info:
         parse_params("hot_leads", {"threshold": "80 OR Name != null"})
+    assert info.value.fields == ["threshold"]
+    # ...and each value reaches the query as a literal of its type, nothing else
+    window = Window(
+        start=datetime(2026, 12, 1, tzinfo=UTC),
+        end=datetime(2026, 12, 2, tzinfo=UTC),
+        today=date(2026, 12, 2),
+    )
+    hot = build_query("hot_leads", {"threshold": "80.5", "score_field": "Score__c"}, window)
+    assert hot == (
+        "SELECT Id, Name, Company, Status, Score__c FROM Lead "
+        "WHERE IsConverted = false AND Score__c >= 80.5 ORDER BY Score__c DESC LIMIT 200"
+    )
+    closing = build_query("closing_opportunities", {"days": 30}, window)
+    assert "WHERE IsClosed = false AND CloseDate >= 2026-12-02 AND CloseDate <= 2027-01-01 " in (
+        closing
+    )
+    emu.reset_counters()
+    run(ctx, "hot_leads", {"threshold": 80.5, "score_field": "Lead_Score__c"})
+    assert queries(emu) == [hot.replace("Score__c", "Lead_Score__c")]  # the query sent as built
 
 
 # -- custom SOQL -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "soql",
+    ("soql", "code"),
     [
-        "DELETE FROM Lead",
-        "UPDATE Lead SET Status = 'x'",
-        "SELECT Id FROM Lead; DELETE FROM Lead",
-        "SELECT Id FROM Lead;",
-        "SELECT Id FROM Lead FOR UPDATE",
-        "SELECT Id FROM Lead LIMIT 1 for   update",
-        "SELECT Id FROM Lead FOR VIEW",
-        "SELECT Id FROM Lead FOR REFERENCE",
-        "SELECT Id FROM Lead WHERE Id IN (SELECT Id FROM Lead) UPSERT",
-        "  insert into Lead values (1)",
-        "FIND {acme} RETURNING Account",
-        "SELECTId FROM Lead",
+        ("DELETE FROM Lead", "NOT_A_SELECT"),
+        ("UPDATE Lead SET Status = 'x'", "NOT_A_SELECT"),
+        ("SELECT Id FROM Lead; DELETE FROM Lead", "NOT_READ_ONLY"),
+        ("SELECT Id FROM Lead;", "NOT_READ_ONLY"),
+        ("SELECT Id FROM Lead FOR UPDATE", "NOT_READ_ONLY"),
+        ("SELECT Id FROM Lead LIMIT 1 for   update", "NOT_READ_ONLY"),
+        ("SELECT Id FROM Lead FOR VIEW", "NOT_READ_ONLY"),
+        ("SELECT Id FROM Lead FOR REFERENCE", "NOT_READ_ONLY"),
+        ("SELECT Id FROM Lead WHERE Id IN (SELECT Id FROM Lead) UPSERT", "NOT_READ_ONLY"),
+        ("  insert into Lead values (1)", "NOT_A_SELECT"),
+        ("FIND {acme} RETURNING Account", "NOT_A_SELECT"),
+        ("SELECTId FROM Lead", "NOT_A_SELECT"),
     ],
 )
-def test_custom_query_must_only_read(soql: str) -> None:
+def test_custom_query_must_only_read(soql: str, code: str) -> None:
     with pytest.raises(InvalidInput) as info:
         check_read_only_soql(soql)
-    assert info.value.code in ("NOT_A_SELECT", "NOT_READ_ONLY")
+    assert info.value.code == code
     assert info.value.fields == ["soql"]
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as info:
         parse_params("custom", {"soql": soql.ljust(10)})
+    assert "soql" in info.value.fields
 
 
 @pytest.mark.parametrize(

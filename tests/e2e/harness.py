@@ -28,6 +28,7 @@ ADMIN = "U0ADMIN01"
 AGENT = "U0AGENT01"
 OWNER = "U0OWNER01"
 CHANNEL = "C0SUPPORT1"
+README_SCOPES = ("api", "id")  # README.md, "Scopes:" (the web flow adds refresh_token)
 
 
 def free_port() -> int:
@@ -83,7 +84,8 @@ def run_cli(
 def start_emulator() -> SalesforceEmulator:
     sf = SalesforceEmulator()
     sf.start()
-    sf.add_connected_app(CC_CLIENT_ID, client_secret=CC_CLIENT_SECRET)
+    # exactly the scopes README.md tells admins to grant for client credentials
+    sf.add_connected_app(CC_CLIENT_ID, client_secret=CC_CLIENT_SECRET, scopes=README_SCOPES)
     return sf
 
 

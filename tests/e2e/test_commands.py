@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 
@@ -88,11 +88,34 @@ def test_lookup_nothing_found_and_bad_input(driver, slack):
     assert "Usage" in body["text"]
 
 
+def salesforce_requests(sf) -> list[tuple[str, str, str]]:
+    """(method, path, decoded q) of every instance request since the last reset_counters."""
+    return [
+        (r["method"], r["path"].split("/v")[-1], (parse_qs(r["query"]).get("q") or [""])[0])
+        for r in sf.request_log
+        if r["server"] == "instance"
+    ]
+
+
 def test_lookup_hostile_text_is_only_a_search_term(driver, slack, sf):
+    command(driver, slack, "lookup warm.up@example.com")  # describes, if any, are cached now
+    sf.reset_counters()
     _, body = command(driver, slack, "lookup } RETURNING User(Id, Username)")
     assert "integration@" not in all_text(body)
+    # One request reached Salesforce, the search, and the text is inside FIND {...}, escaped.
+    ((method, path, sosl),) = salesforce_requests(sf)
+    assert (method, path.split("/", 1)[1]) == ("GET", "search/")
+    assert sosl.startswith(r"FIND {\} RETURNING User\(Id, Username\)} IN ")
+    assert "User(" not in sosl.split("} IN ", 1)[1]  # nothing was added to RETURNING
+
+    sf.reset_counters()
     _, body = command(driver, slack, "lookup lead x' OR Name != '")
-    assert "No Salesforce records match" in all_text(body) or body.get("blocks")
+    assert "No Salesforce records match" in all_text(body)
+    ((method, path, sosl),) = salesforce_requests(sf)
+    assert (method, path.split("/", 1)[1]) == ("GET", "search/")
+    # quotes and ! escaped, OR quoted: a search term, not an operator
+    assert sosl.startswith(r"""FIND {x\' "OR" Name \!= \'} IN NAME FIELDS RETURNING Lead(""")
+    assert "Contact" not in sosl
 
 
 def test_bad_signature_and_old_timestamp_are_rejected(driver, sfbot):
@@ -108,10 +131,18 @@ def test_slow_salesforce_still_acks_in_time(driver, slack, sf):
     sf.insert("Lead", {"LastName": "Slowpoke", "Company": "Sloth", "Email": "slow.e2e@example.com"})
     sf.delay = 2.0
     try:
-        r, body = command(driver, slack, "lookup slow.e2e@example.com")
+        before = len(slack.responses)
+        r = driver.slash_command(
+            "/sf", "lookup slow.e2e@example.com", user_id=AGENT, channel_id=CHANNEL
+        )
+        # The ack did not wait for Salesforce (no wall-clock limit: ordering, not seconds):
+        # it carries no result, and the reply had not been posted when it came back.
+        assert r.status_code == 200 and "Slowpoke" not in r.text
+        assert len(slack.responses) == before
+        url = r.payload["response_url"]
+        body = slack.wait_for_response(lambda resp: resp["url"] == url, timeout=15)["body"]
     finally:
         sf.delay = 0.0
-    assert r.elapsed.total_seconds() < 1.0
     assert "Slowpoke" in all_text(body)
 
 

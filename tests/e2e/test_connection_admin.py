@@ -186,6 +186,7 @@ def test_connect_with_jwt_bearer(driver, slack, sf, sfbot):
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     sf.add_connected_app(JWT_CLIENT_ID, public_key_pem=public)
+    sf.experience_sites.add(sf.login_url)  # the aud sfbot sends for a host it does not know
     view = open_connect_modal(driver, slack)
     driver.click("sf_connect_flow", user_id=ADMIN, view=view, selected="jwt")
     slack.wait_for("views.update", lambda c: c["args"].get("view_id") == view["id"])

@@ -79,7 +79,7 @@ def test_client_credentials_response_shape_and_signature(emu):
     assert r.status_code == 200
     assert body["instance_url"] == emu.instance_url
     assert body["id"] == f"{emu.login_url}/id/{emu.org_id}/{emu.user_id}"
-    assert body["token_type"] == "Bearer" and body["scope"] == "api"
+    assert body["token_type"] == "Bearer" and body["scope"] == "api id"
     assert "refresh_token" not in body and body["issued_at"].isdigit()
     mac = hmac.new(b"cc-secret", (body["id"] + body["issued_at"]).encode(), hashlib.sha256)
     assert body["signature"] == base64.b64encode(mac.digest()).decode()
@@ -114,7 +114,7 @@ def _assertion(emu, key, **over):
     claims = {
         "iss": "jwt-app",
         "sub": emu.username,
-        "aud": emu.login_url,
+        "aud": "https://login.salesforce.com",
         "exp": int(time.time()) + 120,
         **over,
     }
@@ -135,15 +135,24 @@ def test_jwt_bearer_grant(emu):
     assert ok.status_code == 200 and "refresh_token" not in ok.json()
     assert ok.json()["instance_url"] == emu.instance_url
     assert post(_assertion(emu, other)).json()["error"] == "invalid_grant"  # wrong key
-    aud = post(_assertion(emu, key, aud="https://login.salesforce.com")).json()
-    assert aud == {"error": "invalid_grant", "error_description": "Audience validation failed"}
+    refused = {"error": "invalid_grant", "error_description": "Audience validation failed"}
+    sandbox_aud = _assertion(emu, key, aud="https://test.salesforce.com")
+    site_aud = _assertion(emu, key, aud="https://help.acme.example")
+    assert post(sandbox_aud).json() == refused  # a production org
+    assert post(site_aud).json() == refused  # not one of its Experience Cloud sites
+    emu.org_kind = "sandbox"
+    assert post(sandbox_aud).status_code == 200
+    assert post(_assertion(emu, key)).json() == refused  # login.salesforce.com
+    emu.experience_sites.add("https://help.acme.example")
+    assert post(site_aud).status_code == 200
+    emu.org_kind = "production"
     assert post(_assertion(emu, key, exp=int(time.time()) - 5)).json()["error"] == "invalid_grant"
     assert (
         post(_assertion(emu, key, exp=int(time.time()) + 600)).json()["error"] == "invalid_grant"
     )  # more than 3 minutes ahead
     assert post(_assertion(emu, key, sub="nobody@x.com")).json()["error"] == "invalid_grant"
     assert post(_assertion(emu, key, iss="who")).json()["error"] == "invalid_client_id"
-    assert emu.token_requests_by_grant[grant] == 7
+    assert emu.token_requests_by_grant[grant] == 11
 
 
 def _pkce():
@@ -181,8 +190,14 @@ def test_web_server_flow_with_pkce_refresh_and_revoke(emu):
     form = {
         "grant_type": "authorization_code",
         "client_id": "web-app",
+        "client_secret": "web-secret",
         "redirect_uri": "http://localhost:8717/callback",
     }
+    # "Require Secret for Web Server Flow" is on by default: PKCE alone is not enough.
+    no_secret = {k: v for k, v in form.items() if k != "client_secret"}
+    code = _authorize(emu, challenge)
+    refused = requests.post(url, data={**no_secret, "code": code, "code_verifier": verifier})
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_client"
     code = _authorize(emu, challenge)
     wrong = requests.post(url, data={**form, "code": code, "code_verifier": "x" * 43})
     assert wrong.json() == {"error": "invalid_grant", "error_description": "invalid code verifier"}
@@ -200,14 +215,14 @@ def test_web_server_flow_with_pkce_refresh_and_revoke(emu):
     assert expired.json() == [
         {"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}
     ]
-    refreshed = requests.post(
-        url,
-        data={
-            "grant_type": "refresh_token",
-            "client_id": "web-app",
-            "refresh_token": ok["refresh_token"],
-        },
-    ).json()
+    refresh = {
+        "grant_type": "refresh_token",
+        "client_id": "web-app",
+        "refresh_token": ok["refresh_token"],
+    }
+    # "Require Secret for Refresh Token Flow" is on by default too.
+    assert requests.post(url, data=refresh).json()["error"] == "invalid_client"
+    refreshed = requests.post(url, data={**refresh, "client_secret": "web-secret"}).json()
     assert "refresh_token" not in refreshed
     auth2 = {"Authorization": f"Bearer {refreshed['access_token']}"}
     assert requests.get(rest, headers=auth2).status_code == 200
@@ -216,17 +231,85 @@ def test_web_server_flow_with_pkce_refresh_and_revoke(emu):
     )
     assert revoke.status_code == 200
     assert requests.get(rest, headers=auth2).status_code == 401
-    again = requests.post(
+    again = requests.post(url, data={**refresh, "client_secret": "web-secret"})
+    assert again.json()["error"] == "invalid_grant"
+    # An unknown (or already revoked) token: 400 unsupported_token_type, as Salesforce answers.
+    for token in ("zzz", ok["refresh_token"]):
+        bad = requests.post(f"{emu.login_url}/services/oauth2/revoke", data={"token": token})
+        assert bad.status_code == 400 and bad.json()["error"] == "unsupported_token_type"
+
+
+def test_require_secret_settings_can_be_turned_off(emu):
+    emu.add_connected_app(
+        "web-app", "web-secret", require_secret_web_server=False, require_secret_refresh=False
+    )
+    verifier, challenge = _pkce()
+    url = f"{emu.login_url}/services/oauth2/token"
+    code = _authorize(emu, challenge)
+    body = requests.post(
+        url,
+        data={
+            "grant_type": "authorization_code",
+            "client_id": "web-app",
+            "code": code,
+            "redirect_uri": "http://localhost:8717/callback",
+            "code_verifier": verifier,
+        },
+    ).json()
+    assert body["refresh_token"]
+    refreshed = requests.post(
         url,
         data={
             "grant_type": "refresh_token",
             "client_id": "web-app",
-            "refresh_token": ok["refresh_token"],
+            "refresh_token": body["refresh_token"],
         },
     )
-    assert again.json()["error"] == "invalid_grant"
-    bad = requests.post(f"{emu.login_url}/services/oauth2/revoke", data={"token": "zzz"})
-    assert bad.status_code == 400 and bad.json()["error"] == "invalid_token"
+    assert refreshed.status_code == 200, refreshed.text
+    wrong = requests.post(
+        url,
+        data={
+            "grant_type": "refresh_token",
+            "client_id": "web-app",
+            "client_secret": "not-it",
+            "refresh_token": body["refresh_token"],
+        },
+    )
+    assert wrong.json()["error"] == "invalid_client"  # a secret given must still be right
+
+
+@pytest.mark.parametrize(
+    ("scopes", "rest", "identity"),
+    [
+        (("api", "id"), 200, 200),
+        (("api",), 200, 403),
+        (("id",), 401, 200),
+        (("full",), 200, 200),
+    ],
+)
+def test_scopes_guard_rest_soap_and_the_identity_url(emu, scopes, rest, identity):
+    emu.add_connected_app("scoped", client_secret="s", scopes=scopes)
+    token = requests.post(
+        f"{emu.login_url}/services/oauth2/token",
+        data={"grant_type": "client_credentials", "client_id": "scoped", "client_secret": "s"},
+    ).json()
+    auth = {"Authorization": f"Bearer {token['access_token']}"}
+    r = requests.get(f"{emu.instance_url}/services/data/v{V}/limits/", headers=auth)
+    assert r.status_code == rest
+    if rest == 401:
+        assert r.json() == [
+            {
+                "message": "This session is not valid for use with the REST API",
+                "errorCode": "INVALID_SESSION_ID",
+            }
+        ]
+        lead = emu.insert("Lead", {"LastName": "L", "Company": "C"})
+        fault = _soap(emu, token["access_token"], _convert(lead))
+        assert fault.status_code == 500 and "INVALID_SESSION_ID" in fault.text
+    who = requests.get(token["id"], headers=auth)
+    assert who.status_code == identity
+    if identity == 403:
+        assert who.text == "Bad_OAuth_Token"
 
 
 def test_no_refresh_token_without_scope(emu):
@@ -238,6 +321,7 @@ def test_no_refresh_token_without_scope(emu):
         data={
             "grant_type": "authorization_code",
             "client_id": "web-app",
+            "client_secret": "web-secret",
             "code": code,
             "redirect_uri": "http://localhost:8717/callback",
             "code_verifier": verifier,

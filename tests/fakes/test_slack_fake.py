@@ -6,17 +6,21 @@ import json
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
 import requests
+import yaml
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from tests.fakes.slack import FakeClock, FakeSlack, SlackDriver
+from tests.fakes.slack import FakeClock, FakeSlack, SlackDriver, webapi_views
+
+ROOT = Path(__file__).resolve().parents[2]
 
 TOKEN = "xoxb-test"
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -83,7 +87,9 @@ def test_auth_and_identity(fs, client):
     assert e.value.response["error"] == "invalid_auth"
     # JSON bodies must carry the token in the Authorization header, not in the body
     r = requests.post(fs.api_url + "auth.test", json={"token": TOKEN}, timeout=5)
-    assert r.json() == {"ok": False, "error": "not_authed"}
+    assert (r.json()["ok"], r.json()["error"]) == (False, "not_authed")
+    assert [c["method"] for c in fs.invalid_calls] == ["auth.test", "auth.test"]
+    fs.invalid_calls.clear()
     # ... while form bodies may carry it as a field
     r = requests.post(fs.api_url + "auth.test", data={"token": TOKEN}, timeout=5)
     assert r.json()["ok"] is True
@@ -162,11 +168,54 @@ def test_views_update_hash_and_external_id(fs, client):
     assert fs.views[v["id"]]["title"]["text"] == "By ext"
     with pytest.raises(SlackApiError, match="not_found"):
         client.views_update(view_id="VNOPE", view=modal())
+    webapi_views.close_view(fs, v["id"])  # the user closed it: updating it is not_found
+    with pytest.raises(SlackApiError, match="not_found"):
+        client.views_update(view_id=v["id"], view=modal("Too late"))
+    assert fs.views[v["id"]]["title"]["text"] == "By ext"
     home = {"type": "home", "blocks": [SECTION]}
     h = client.views_publish(user_id="U1", view=home)["view"]
     assert fs.home_views["U1"] == h["id"]
     with pytest.raises(SlackApiError, match="hash_conflict"):
         client.views_publish(user_id="U1", view=home, hash="0.stale")
+
+
+def test_bot_token_has_the_manifests_scopes_and_nothing_more(fs, client):
+    manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    assert fs.scopes == set(manifest["oauth_config"]["scopes"]["bot"])
+    fs.add_channel("D0DM", "dm-with-ada")  # an IM: history needs im:history, not granted
+    with pytest.raises(SlackApiError) as e:
+        client.conversations_history(channel="D0DM")
+    assert (e.value.response["error"], e.value.response["needed"]) == (
+        "missing_scope",
+        "im:history",
+    )
+    assert fs.invalid_calls[-1]["method"] == "conversations.history"
+
+
+def test_missing_scope_unknown_method_and_bad_arguments_are_recorded(clock):
+    with FakeSlack(
+        bot_token=TOKEN, clock=clock, granted_scopes=("commands", "channels:history")
+    ) as fake:
+        fake.add_channel("C1", "support")
+        client = WebClient(token=TOKEN, base_url=fake.api_url)
+        with pytest.raises(SlackApiError) as e:
+            client.chat_postMessage(channel="C1", text="hi")
+        assert e.value.response["error"] == "missing_scope"
+        assert (e.value.response["needed"], e.value.response["provided"]) == (
+            "chat:write",
+            "channels:history,commands",
+        )
+        with pytest.raises(SlackApiError, match="unknown_method"):
+            client.api_call("chat.postMesage")
+        with pytest.raises(SlackApiError, match="invalid_arguments"):
+            client.conversations_history(channel="C1", limit="ten")
+        assert [c["method"] for c in fake.invalid_calls] == [
+            "chat.postMessage",
+            "chat.postMesage",
+            "conversations.history",
+        ]
+        with pytest.raises(AssertionError, match="lacks chat:write"):
+            fake.assert_no_invalid_calls()
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from slack_sdk.models.views import View
 
 from actions.connect import ATTRIBUTION_REMINDER, scope_review
 from bot.blocks.connect_modal import (
+    DEFAULT_FLOW,
+    FLOWS,
     closed_view,
     connect_modal,
     connected_view,
@@ -68,8 +71,15 @@ def test_login_url_has_no_default_and_the_client_credentials_hint_asks_for_my_do
             assert "2048-bit" in key["hint"]["text"] and "sfbot connect jwt" in key["hint"]["text"]
 
 
-def test_unknown_flow_falls_back_and_secrets_have_no_initial_value():
-    d = valid(connect_modal("web", scope_review("client_credentials")))
+@pytest.mark.parametrize("flow", ["web", "nonsense", ""])  # web is CLI-only (a browser)
+def test_unknown_flow_falls_back_and_secrets_have_no_initial_value(flow):
+    assert flow not in FLOWS
+    d = valid(connect_modal(flow, scope_review("client_credentials")))
+    # the form is the default flow's, in every part: what is stored, chosen and asked
+    assert d["private_metadata"] == DEFAULT_FLOW == "client_credentials"
+    radio = next(b for b in d["blocks"] if b.get("block_id") == "sf_connect_flow")
+    assert radio["elements"][0]["initial_option"]["value"] == DEFAULT_FLOW
+    assert input_ids(d) == list(flow_blocks(DEFAULT_FLOW))
     secret = next(b for b in d["blocks"] if b.get("block_id") == "sf_client_secret")
     assert "initial_value" not in secret["element"]
 

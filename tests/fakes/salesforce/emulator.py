@@ -6,18 +6,20 @@ import base64
 import contextlib
 import json
 import re
+import secrets
 import shutil
 import threading
 from urllib.parse import parse_qs, unquote
 
 from . import server, soap, tls
-from .catalog import LEAD_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES, build_catalog
+from .catalog import build_catalog
 from .duplicates import SEEDED_RULES, rule_header
 from .errors import OAuthError, SFError, invalid_session, not_found
-from .identity import identity
-from .ids import IdFactory, to18
-from .oauth import App, OAuth
+from .identity import serve_identity
+from .ids import IdFactory
+from .oauth import App, OAuth, allows
 from .rest import MIN_VERSION, Rest, versions
+from .seed import seed_org
 from .store import Store, serialize
 
 _JSON = ("Content-Type", "application/json;charset=UTF-8")
@@ -50,6 +52,8 @@ class SalesforceEmulator:
         self.rest = Rest(self)
         self.org_id = self._ids.new("00D")
         self.delay = 0.0
+        self.org_kind = "production"  # or "sandbox": the JWT audience it accepts (oauth.py)
+        self.experience_sites: set[str] = set()  # Experience Cloud site URLs (JWT audiences)
         self.query_batch_size = 2000
         self.api_usage = (0, 100000)
         self._fails: list[dict] = []
@@ -61,7 +65,7 @@ class SalesforceEmulator:
         self.ca_bundle = ""
         self.login_url = ""
         self.instance_url = ""
-        self._seed()
+        seed_org(self)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> SalesforceEmulator:
@@ -88,75 +92,6 @@ class SalesforceEmulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _seed(self) -> None:
-        with self._lock:
-            users = self.store.catalog["user"]
-            self.user_id = self.store.create(
-                users,
-                {
-                    "FirstName": "Integration",
-                    "LastName": "User",
-                    "IsActive": True,
-                    "Username": "integration@sfbot-emulator.example",
-                    "Email": "integration@sfbot-emulator.example",
-                },
-                strict=False,
-            )
-            self.store.current_user = self.user_id
-            self.store.records[self.user_id].update(
-                CreatedById=self.user_id, LastModifiedById=self.user_id
-            )
-            self.admin_user_id = self.store.create(
-                users,
-                {
-                    "FirstName": "Ada",
-                    "LastName": "Admin",
-                    "IsActive": True,
-                    "Username": "admin@sfbot-emulator.example",
-                    "Email": "admin@sfbot-emulator.example",
-                },
-                strict=False,
-            )
-            self.username = "integration@sfbot-emulator.example"
-            for i, (api_name, label, converted) in enumerate(LEAD_STATUSES, start=1):
-                self.store.create(
-                    self.store.catalog["leadstatus"],
-                    {
-                        "MasterLabel": label,
-                        "ApiName": api_name,
-                        "SortOrder": i,
-                        "IsDefault": i == 1,
-                        "IsConverted": converted,
-                    },
-                    strict=False,
-                )
-            for i, (api_name, label, closed) in enumerate(TASK_STATUSES, start=1):
-                self.store.create(
-                    self.store.catalog["taskstatus"],
-                    {
-                        "MasterLabel": label,
-                        "ApiName": api_name,
-                        "SortOrder": i,
-                        "IsDefault": i == 1,
-                        "IsClosed": closed,
-                    },
-                    strict=False,
-                )
-            for i, (name, prob, closed, won) in enumerate(OPPORTUNITY_STAGES, start=1):
-                self.store.create(
-                    self.store.catalog["opportunitystage"],
-                    {
-                        "MasterLabel": name,
-                        "ApiName": name,
-                        "IsActive": True,
-                        "SortOrder": i,
-                        "IsClosed": closed,
-                        "IsWon": won,
-                        "DefaultProbability": float(prob),
-                    },
-                    strict=False,
-                )
-
     # -- configuration / test helpers -----------------------------------------------------
     def add_connected_app(
         self,
@@ -164,13 +99,22 @@ class SalesforceEmulator:
         client_secret: str | None = None,
         public_key_pem: str | bytes | None = None,
         redirect_uris=("http://localhost:8717/callback",),
-        scopes=("api", "refresh_token"),
+        scopes=("api", "id", "refresh_token"),  # README.md: what admins are told to grant
+        require_secret_web_server: bool = True,
+        require_secret_refresh: bool = True,
     ) -> None:
         if isinstance(public_key_pem, bytes):
             public_key_pem = public_key_pem.decode()
+        secret = client_secret or secrets.token_hex(32)  # every connected app has one
         with self._lock:
             self.oauth.apps[client_id] = App(
-                client_id, client_secret, public_key_pem, tuple(redirect_uris), tuple(scopes)
+                client_id,
+                secret,
+                public_key_pem,
+                tuple(redirect_uris),
+                tuple(scopes),
+                require_secret_web_server,
+                require_secret_refresh,
             )
 
     def expire_all_tokens(self) -> None:
@@ -339,7 +283,11 @@ class SalesforceEmulator:
             return self._oauth(req, path[len("/services/oauth2/") :].rstrip("/"))
         m = _ID_RE.match(path)
         if m and req.method == "GET":
-            return self._identity(req, m.group(1), m.group(2))
+            token = self._token_of(req)
+            status, obj = serve_identity(self, token, _form(req.query), m.group(1), m.group(2))
+            if isinstance(obj, str):
+                return server.Response(status, obj.encode(), [("Content-Type", "text/plain")])
+            return _json(status, obj)
         if req.kind == "instance":
             if path.rstrip("/") == "/services/data":
                 return _json(200, versions(self.api_version))
@@ -367,6 +315,11 @@ class SalesforceEmulator:
         info = self.oauth.lookup(self._token_of(req))
         if info is None:
             return _json(401, invalid_session().body())
+        if not allows(info.scopes, "api"):
+            err = SFError(
+                401, "INVALID_SESSION_ID", "This session is not valid for use with the REST API"
+            )
+            return _json(401, err.body())
         if not MIN_VERSION <= float(version) <= float(self.api_version):
             return _json(404, not_found().body())
         if not self.count_api_call():
@@ -412,29 +365,3 @@ class SalesforceEmulator:
             self.oauth.revoke(params.get("token"))
             return server.Response(200, b"")
         return _json(404, not_found().body())
-
-    def _identity(self, req: server.Request, org: str, user: str) -> server.Response:
-        params = _form(req.query)
-        token = self._token_of(req) or params.get("oauth_token") or params.get("access_token")
-
-        def text(status: int, msg: str) -> server.Response:
-            return server.Response(status, msg.encode(), [("Content-Type", "text/plain")])
-
-        if not token:
-            return text(403, "Missing_OAuth_Token")
-        info = self.oauth.lookup(token)
-        if info is None:
-            return text(403, "Bad_OAuth_Token")
-        if to18(org) != self.org_id:
-            return text(403, "Wrong_Org")
-        rec = self.store.raw(user)
-        if (
-            rec is None
-            or rec["_type"] != "User"
-            or (rec["Id"] != info.user_id and not {"api", "full"} & set(info.scopes))
-        ):
-            return text(404, "Bad_Id")
-        version = params.get("version")
-        if version == "latest":
-            version = self.api_version
-        return _json(200, identity(self, org, rec["Id"], info.user_id, version))

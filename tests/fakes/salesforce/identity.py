@@ -12,6 +12,8 @@ Errors are plain text: 403 Missing_OAuth_Token / Bad_OAuth_Token / Wrong_Org, 40
 
 from __future__ import annotations
 
+from .ids import to18
+from .oauth import allows
 from .store import fmt_datetime
 
 
@@ -74,3 +76,28 @@ def identity(emu, org_id: str, user_id: str, token_user: str, version: str | Non
         "last_modified_date": fmt_datetime(user["LastModifiedDate"]),
         "is_app_installed": True,
     }
+
+
+def serve_identity(
+    emu, header_token: str | None, params: dict[str, str], org: str, user: str
+) -> tuple[int, dict | str]:
+    """GET /id/{org}/{user}: (status, JSON body or the plain-text error code)."""
+    token = header_token or params.get("oauth_token") or params.get("access_token")
+    if not token:
+        return 403, "Missing_OAuth_Token"
+    info = emu.oauth.lookup(token)
+    if info is None or not allows(info.scopes, "id"):
+        return 403, "Bad_OAuth_Token"
+    if to18(org) != emu.org_id:
+        return 403, "Wrong_Org"
+    rec = emu.store.raw(user)
+    if (
+        rec is None
+        or rec["_type"] != "User"
+        or (rec["Id"] != info.user_id and not allows(info.scopes, "api"))
+    ):
+        return 404, "Bad_Id"
+    version = params.get("version")
+    if version == "latest":
+        version = emu.api_version
+    return 200, identity(emu, org, rec["Id"], info.user_id, version)

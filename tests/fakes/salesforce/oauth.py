@@ -18,8 +18,25 @@
   "invalid code verifier".
 * Refresh ("OAuth 2.0 Refresh Token Flow"): errors like
   {"error":"invalid_grant","error_description":"expired access/refresh token"}.
-* Revoke ("Revoke OAuth Tokens", /services/oauth2/revoke): POST token=...; a refresh token
-  revokes its access tokens too; 200 on success, 400 with unsupported_token_type/invalid_token.
+* Revoke ("Revoke OAuth Tokens", remoteaccess_revoke_token.htm, /services/oauth2/revoke):
+  POST token=...; a refresh token revokes its access tokens too; 200 on success; a token it
+  does not know (or already revoked) is 400 {"error": "unsupported_token_type"}.
+* Scopes ("OAuth Tokens and Scopes", remoteaccess_oauth_tokens_scopes.htm): `api` "allows
+  access to the current, logged-in user's account using APIs, such as REST API"; `id` "allows
+  access to the identity URL service"; `full` "encompasses all other scopes". A token without
+  `api`/`full` gets 401 INVALID_SESSION_ID "This session is not valid for use with the REST
+  API" (Salesforce Help, knowledge article 005226515) and the same session fault from SOAP; a
+  token without `id`/`full` gets 403 Bad_OAuth_Token from the identity URL.
+* JWT `aud` ("OAuth 2.0 JWT Bearer Flow for Server-to-Server Integration"): "If you're
+  implementing this flow for an Experience Cloud site, use the Experience Cloud site URL", else
+  https://login.salesforce.com, or https://test.salesforce.com for a sandbox. The emulator is
+  told which kind of org it is (``org_kind``) and which site URLs it serves
+  (``experience_sites``); anything else is "Audience validation failed".
+* "Require Secret for Web Server Flow" and "Require Secret for Refresh Token Flow" are on by
+  default for a new connected app ("Configure Basic Connected App Settings" /
+  "Enable OAuth Settings for API Integration"): the token endpoint then needs client_secret
+  for those grants, else invalid_client "invalid client credentials". Every connected app
+  has a consumer secret (one is made up when a test does not give one).
 """
 
 from __future__ import annotations
@@ -37,6 +54,12 @@ import jwt
 from .errors import OAuthError
 
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+AUDIENCES = {"production": "https://login.salesforce.com", "sandbox": "https://test.salesforce.com"}
+
+
+def allows(scopes: tuple[str, ...], scope: str) -> bool:
+    """Whether a token with ``scopes`` may use what ``scope`` guards (``full`` allows all)."""
+    return scope in scopes or "full" in scopes
 
 
 @dataclass
@@ -46,6 +69,8 @@ class App:
     public_key_pem: str | None
     redirect_uris: tuple[str, ...]
     scopes: tuple[str, ...]
+    require_secret_web_server: bool = True
+    require_secret_refresh: bool = True
 
 
 @dataclass
@@ -153,7 +178,7 @@ class OAuth:
             app = self._app(form.get("client_id") or info.client_id)
             if app.client_id != info.client_id:
                 raise OAuthError("invalid_grant", "expired access/refresh token")
-            self._check_secret(app, form.get("client_secret"), required=False)
+            self._check_secret(app, form.get("client_secret"), app.require_secret_refresh)
             body = self._issue(app, info.user_id, info.scopes, False)
             info.access.append(body["access_token"])
             return body
@@ -185,7 +210,8 @@ class OAuth:
             raise OAuthError("invalid_grant", "invalid assertion") from None
         aud = claims.get("aud")
         auds = aud if isinstance(aud, list) else [aud]
-        if self.emu.login_url not in auds:
+        accepted = {AUDIENCES[self.emu.org_kind], *self.emu.experience_sites}
+        if not accepted & set(auds):
             raise OAuthError("invalid_grant", "Audience validation failed")
         exp = claims.get("exp")
         now = time.time()
@@ -210,11 +236,7 @@ class OAuth:
             raise OAuthError("invalid_grant", "expired authorization code")
         if form.get("redirect_uri") != info.redirect_uri:
             raise OAuthError("redirect_uri_mismatch", "redirect_uri must match configuration")
-        self._check_secret(
-            app,
-            form.get("client_secret"),
-            required=bool(app.client_secret) and info.challenge is None,
-        )
+        self._check_secret(app, form.get("client_secret"), app.require_secret_web_server)
         if info.challenge is not None:
             verifier = form.get("code_verifier") or ""
             digest = hashlib.sha256(verifier.encode()).digest()
@@ -255,16 +277,16 @@ class OAuth:
 
     # -- /services/oauth2/revoke ------------------------------------------------------------
     def revoke(self, token: str | None) -> None:
-        if token in self.access:
+        if token in self.access and not self.access[token].revoked:
             self.access[token].revoked = True
             return
-        if token in self.refresh:
+        if token in self.refresh and not self.refresh[token].revoked:
             info = self.refresh[token]
             info.revoked = True
             for access in info.access:
                 self.access[access].revoked = True
             return
-        raise OAuthError("invalid_token", "Invalid token")
+        raise OAuthError("unsupported_token_type", "this token type is not supported")
 
     def expire_all(self) -> None:
         for info in self.access.values():

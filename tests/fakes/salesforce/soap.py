@@ -30,6 +30,7 @@ from xml.sax.saxutils import escape
 
 from . import soap_dups
 from .ids import to18
+from .oauth import allows
 from .store import utcnow
 
 ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -306,10 +307,13 @@ def handle(emu, body: bytes) -> tuple[int, str]:
     """Dispatch one SOAP call; the caller has checked nothing yet."""
     try:
         session, op = parse_envelope(body)
-        if emu.oauth.lookup(session) is None:
+        info = emu.oauth.lookup(session)
+        if info is None:
             raise SoapFault(
                 "INVALID_SESSION_ID", "Invalid Session ID found in SessionHeader: Illegal Session"
             )
+        if not allows(info.scopes, "api"):  # oauth.py: REST and SOAP need api (or full)
+            raise SoapFault("INVALID_SESSION_ID", "This session is not valid for use with the API")
         name = op.tag.rsplit("}", 1)[-1]
         if op.tag != f"{{{PARTNER}}}{name}" or name not in OPERATIONS:
             raise SoapFault("", f"No operation available for request {op.tag}", client=True)

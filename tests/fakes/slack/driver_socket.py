@@ -19,7 +19,8 @@ from urllib.parse import parse_qs
 import requests
 
 from .driver import ACK_DEADLINE, SlackDriver
-from .socket_mode import Envelope, SocketModeServer
+from .socket_envelopes import Envelope
+from .socket_mode import SocketModeServer
 
 NO_ACK = 504
 

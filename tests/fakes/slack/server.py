@@ -9,6 +9,9 @@ Wire facts used here (see also the per-method citations in ``webapi.py``):
   https://docs.slack.dev/apis/web-api#responses
 * Rate limiting answers HTTP 429 with a ``Retry-After`` header (seconds) and
   ``{"ok": false, "error": "ratelimited"}``: https://docs.slack.dev/apis/web-api/rate-limits
+* What Slack refuses because the app is wrong (unknown method, bad token or JSON, missing
+  scope, bad arguments or blocks) is answered as Slack does AND kept in ``invalid_calls``,
+  which fails any end-to-end test (tests/e2e/conftest.py).
 * Triggers expire in three seconds and may be used once: https://api.slack.com/docs/triggers
 * response_url: up to 5 uses within 30 minutes:
   https://docs.slack.dev/interactivity/handling-user-interaction#message_responses
@@ -35,19 +38,6 @@ from .people import PeopleActions
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 
 
-class FakeClock:
-    """Manually advanced clock for ``FakeSlack(clock=...)`` (seconds since the epoch)."""
-
-    def __init__(self, start: float = 1_700_000_000.0):
-        self.now = float(start)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every answer carries Content-Length
     server: Any
@@ -70,6 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _serve
     do_POST = _serve
+
+
+STARTED: list[FakeSlack] = []  # every FakeSlack started in this process (tests/e2e/conftest.py)
 
 
 class FakeSlack(PeopleActions, LinkFixtures):
@@ -129,6 +122,7 @@ class FakeSlack(PeopleActions, LinkFixtures):
             target=httpd.serve_forever, args=(0.05,), name="fake-slack", daemon=True
         ).start()
         self._httpd = httpd
+        STARTED.append(self)
         return self
 
     def stop(self) -> None:
@@ -376,15 +370,19 @@ class FakeSlack(PeopleActions, LinkFixtures):
         with self._cond:
             self.calls.append(call)
             if bad_body:
-                resp = {"ok": False, "error": "invalid_json"}
+                resp = self.invalid(call, "invalid_json", ["[ERROR] the JSON body is malformed"])
             elif not token:
-                resp = {"ok": False, "error": "not_authed"}
+                resp = self.invalid(call, "not_authed", ["[ERROR] no token was sent"])
             elif method == "apps.connections.open":  # app-level token only: socket_mode.py
                 resp = socket_mode.connections_open(self, token)
             elif token.startswith("xapp-"):
-                resp = {"ok": False, "error": "not_allowed_token_type"}
+                resp = self.invalid(
+                    call,
+                    "not_allowed_token_type",
+                    ["[ERROR] an app-level token for a Web API method"],
+                )
             elif token != self.bot_token:
-                resp = {"ok": False, "error": "invalid_auth"}
+                resp = self.invalid(call, "invalid_auth", ["[ERROR] the token is not valid"])
             elif self._fail.get(method):
                 f = self._fail[method].pop(0)
                 status, resp = f["status"], {"ok": False, "error": f["error"]}
@@ -394,11 +392,16 @@ class FakeSlack(PeopleActions, LinkFixtures):
                 status, resp = 429, {"ok": False, "error": "ratelimited"}
                 extra_headers["Retry-After"] = str(wait)
             elif method not in webapi.METHODS:
-                resp = {"ok": False, "error": "unknown_method", "req_method": method}
+                resp = self.invalid(
+                    call, "unknown_method", [f"[ERROR] unknown method {method}"], req_method=method
+                )
             elif (refused := scopes.refuse(self, method, args)) is not None:
-                resp = refused
+                resp = self.invalid(
+                    call, "missing_scope", [f"[ERROR] the token lacks {refused['needed']}"]
+                )
+                resp.update(needed=refused["needed"], provided=refused["provided"])
             else:
-                resp = scopes.redact(self, method, webapi.METHODS[method](self, args, call))
+                resp = scopes.redact(self, method, webapi.call_method(self, method, args, call))
                 if method == "chat.postMessage" and resp.get("ok"):
                     self.app_posted(resp["channel"], resp["message"])
             call["status"], call["response"] = status, resp

@@ -25,12 +25,12 @@ slack_sdk/socket_mode/client.py, request.py, response.py):
 
 What is retried: an ``events_api`` envelope that is not acked in 3 s is re-sent (same
 envelope_id, ``retry_attempt`` + 1, ``retry_reason: "timeout"``) on Slack's Events API schedule
-by ``SocketEventSubscription`` below (the schedule lives in events_api.py). Slash commands and
+by ``SocketEventSubscription`` (socket_envelopes.py; the schedule lives in events_api.py). Slash commands and
 interactions are not retried: the user sees an error after 3 s and may try again (the driver
 reports ``ack_in_time = False``).
 
-This module holds a single delivery attempt and the test controls (refresh, drop, lose an ack
-or an envelope); driver_socket.py turns SlackDriver's requests into envelopes.
+This module holds the sockets, a single delivery attempt and the test controls (refresh, drop,
+lose an ack or an envelope); driver_socket.py turns SlackDriver's requests into envelopes.
 """
 
 from __future__ import annotations
@@ -51,47 +51,14 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.sync.server import Server, ServerConnection, serve
 
-from . import events_api
-from . import scopes as scopes_module
+from . import socket_envelopes
+from .socket_envelopes import Ack, Envelope
 
 ACK_TIMEOUT = 3.0
 MAX_CONNECTIONS = 10
 APP_TOKEN_SCOPE = "connections:write"
 # interaction types whose ack may carry a payload (the HTTP ack body's equivalents)
 RESPONSE_PAYLOAD_INTERACTIONS = frozenset({"view_submission", "block_suggestion"})
-
-
-@dataclass
-class Envelope:
-    envelope_id: str
-    type: str
-    payload: dict
-    accepts_response_payload: bool
-    retry_attempt: int = 0
-    retry_reason: str = ""
-    connection: int | None = None  # which socket it was last sent on
-
-    def frame(self) -> dict:
-        body: dict[str, Any] = {
-            "envelope_id": self.envelope_id,
-            "type": self.type,
-            "payload": self.payload,
-            "accepts_response_payload": self.accepts_response_payload,
-        }
-        if self.type == "events_api":
-            body.update(retry_attempt=self.retry_attempt, retry_reason=self.retry_reason)
-        return body
-
-
-@dataclass
-class Ack:
-    envelope_id: str
-    connection: int
-    payload: dict | None
-    elapsed: float  # since the attempt was sent; -1 when no attempt was waiting for it
-    in_time: bool
-    received_at: float  # time.monotonic()
-    problems: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -405,9 +372,9 @@ class SocketModeServer:
         with self.fs._lock:
             self.fs.invalid_calls.append(entry)
 
-    def subscribe_events(self, **options: Any) -> SocketEventSubscription:
+    def subscribe_events(self, **options: Any) -> socket_envelopes.SocketEventSubscription:
         """Events API deliveries over these sockets (options as EventSubscription's)."""
-        return subscribe(self.fs, **options)
+        return socket_envelopes.subscribe(self.fs, **options)
 
     # --------------------------------------------------------------- inspection
     def acks_of(self, envelope_id: str) -> list[Ack]:
@@ -428,54 +395,3 @@ def enable(fs: Any, app_token: str, scopes: frozenset[str]) -> SocketModeServer:
         fs.socket_mode.stop()
     fs.socket_mode = SocketModeServer(fs, app_token, scopes).start()
     return fs.socket_mode
-
-
-def subscribe(fs: Any, **options: Any) -> SocketEventSubscription:
-    """Events API over Socket Mode (default subscriptions: manifest.yml's bot_events)."""
-    assert fs.socket_mode is not None, "FakeSlack.enable_socket_mode() first"
-    if fs.events is not None:
-        fs.events.stop()
-    sub = SocketEventSubscription(
-        fs=fs,
-        url="socket-mode",
-        signing_secret="",
-        bot_events=options.pop("bot_events", None) or scopes_module.manifest_bot_events(),
-        **options,
-    )
-    sub.server = fs.socket_mode
-    fs.events = sub.start()
-    return sub
-
-
-class SocketEventSubscription(events_api.EventSubscription):
-    """Events API deliveries over Socket Mode: each attempt is an ``events_api`` envelope on
-    one socket; one not acked in time is retried on Slack's schedule (events_api.py) with the
-    same envelope_id, ``retry_attempt`` + 1 and ``retry_reason: "timeout"``."""
-
-    server: SocketModeServer | None = None
-    _by_event: dict[str, Envelope] | None = None
-
-    def _post(self, envelope: dict, retry_num: int, reason: str | None) -> str | None:
-        assert self.server is not None
-        if self._by_event is None:
-            self._by_event = {}
-        env = self._by_event.get(envelope["event_id"])
-        if env is None:
-            env = self._by_event[envelope["event_id"]] = self.server.new_envelope(
-                "events_api", envelope
-            )
-        env.retry_attempt, env.retry_reason = retry_num, ("timeout" if retry_num else "")
-        started = time.monotonic()
-        ack = self.server.deliver(env, self.timeout)
-        delivery = events_api.Delivery(
-            event_id=envelope["event_id"],
-            event_type=envelope["event"]["type"],
-            retry_num=retry_num,
-            status=200 if ack is not None else None,
-            elapsed=time.monotonic() - started,
-            reason=None if ack is not None else "timeout",
-        )
-        with self._cond:
-            self.deliveries.append(delivery)
-            self._cond.notify_all()
-        return delivery.reason

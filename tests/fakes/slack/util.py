@@ -25,3 +25,16 @@ def with_block_ids(blocks: list) -> list:
         if isinstance(b, dict) and "block_id" not in b:
             b["block_id"] = secrets.token_urlsafe(4)
     return out
+
+
+class FakeClock:
+    """Manually advanced clock for ``FakeSlack(clock=...)`` (seconds since the epoch)."""
+
+    def __init__(self, start: float = 1_700_000_000.0):
+        self.now = float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds

@@ -257,6 +257,15 @@ METHODS = {
 }
 
 
+def call_method(fs, method: str, args: dict, call: dict) -> dict:
+    """Run a known method's handler; an argument of the wrong type or shape (e.g.
+    ``limit="ten"``) that breaks it is refused as Slack refuses it, and recorded."""
+    try:
+        return METHODS[method](fs, args, call)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        return fs.invalid(call, "invalid_arguments", [f"[ERROR] {exc!r}"])
+
+
 def apply_response_url(fs, entry: dict, msg: dict) -> None:
     """What a response_url POST does to what users see.
     https://docs.slack.dev/interactivity/handling-user-interaction#message_responses:

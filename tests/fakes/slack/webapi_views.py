@@ -4,7 +4,7 @@
   exchanged_trigger_id, invalid_trigger_id, duplicate_external_id, invalid_arguments)
 * views.push  https://docs.slack.dev/reference/methods/views.push  (+ push_limit_reached: 3)
 * views.update https://docs.slack.dev/reference/methods/views.update (view_id XOR external_id;
-  hash_conflict, not_found)
+  hash_conflict, not_found, also for a modal that was closed)
 * views.publish https://docs.slack.dev/reference/methods/views.publish (user_id, hash_conflict)
 * View object returned: https://docs.slack.dev/reference/views/modal-views (id, team_id, hash,
   state, root_view_id, previous_view_id, app_id, bot_id, ...)
@@ -159,7 +159,9 @@ def views_update(fs, args, call):
         )
     vid = vid or fs.external_ids.get(ext)
     old = fs.views.get(vid or "")
-    if old is None:
+    if old is None or (old["type"] == "modal" and open_stack(fs, vid) is None):
+        # A modal the user closed (or that a submission closed) is gone: Slack answers
+        # not_found ("The view_id or external_id has not been found"), never ok.
         return {"ok": False, "error": "not_found"}
     if args.get("hash") and args["hash"] != old["hash"]:
         return {"ok": False, "error": "hash_conflict"}
