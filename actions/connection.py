@@ -32,7 +32,14 @@ from actions.errors import (
     SalesforceUnavailable,
 )
 from actions.http import TimeoutSession
-from actions.metrics import API_LIMIT, API_USAGE, TOKEN_REFRESHES, count_salesforce_call
+from actions.log_context import register_secret
+from actions.metrics import (
+    API_LIMIT,
+    API_USAGE,
+    CURRENT_ACTION,
+    TOKEN_REFRESHES,
+    count_salesforce_call,
+)
 from actions.sf_errors import map_salesforce_error
 from storage.connection_store import ConnectionStore, StoredConnection
 
@@ -145,6 +152,7 @@ class SalesforceConnection:
                 self._conn = replace(self._conn, problem=problem, problem_detail=detail)
 
     def _use(self, conn: StoredConnection) -> None:
+        register_secret(conn.access_token, conn.refresh_token, conn.client_secret, conn.private_key)
         self._conn = conn
         self._sf = Salesforce(
             session_id=conn.access_token,
@@ -234,8 +242,10 @@ class SalesforceConnection:
             result = self._call_refreshing(attempt, write=write)
         except ActionError as exc:
             count_salesforce_call(exc.code.lower())
+            logger.debug("Salesforce call for %s: %s", CURRENT_ACTION.get(), exc.code)
             raise
         count_salesforce_call("ok")
+        logger.debug("Salesforce call for %s: ok", CURRENT_ACTION.get())
         return result
 
     def _call_refreshing(self, attempt: Callable[[Salesforce], T], *, write: bool) -> T:

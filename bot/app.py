@@ -34,7 +34,7 @@ from bot.flows.slack_port import SlackFlowPort
 from bot.flows.triggers import PeopleDirectory
 from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
-from bot.observability import CountingRateLimitHandler, ack_timer
+from bot.observability import CountingRateLimitHandler, time_acks
 from bot.request_guard import signature_problem
 from bot.services import AdminPolicy, Services
 from bot.signed_metadata import install_key
@@ -119,10 +119,10 @@ def create_app(
         process_before_response=False,
         listener_executor=TrackedPool("listener", settings.listener_threads),
     )
-    app.use(ack_timer)  # first: sfbot_ack_seconds covers every listener
     app.use(services_middleware(services or build_services(settings, client)))
     app.use(access_middleware())
     register_all(app)
+    time_acks(app)  # sfbot_ack_seconds and the "acked" log line
     app.error(make_error_handler(settings))
     return app
 

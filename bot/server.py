@@ -18,6 +18,7 @@ from waitress.server import BaseWSGIServer
 from waitress.wasyncore import dispatcher
 
 from actions.connect import connection_status
+from actions.log_context import REQUEST_ID, safe_request_id
 from bot.health import readiness
 from bot.observability import metrics_response
 from bot.request_guard import MAX_BODY_BYTES, RequestGuard
@@ -45,6 +46,14 @@ def make_wsgi_app(
     )
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        # The id of this request's log lines (the load balancer's X-Request-Id if it sent one)
+        token = REQUEST_ID.set(safe_request_id(environ.get("HTTP_X_REQUEST_ID")))
+        try:
+            return route(environ, start_response)
+        finally:
+            REQUEST_ID.reset(token)
+
+    def route(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             status = connection_status(services.actions, live=False)
             # Unauthenticated: the state only, no org id or username.

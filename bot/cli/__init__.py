@@ -6,7 +6,6 @@ import click
 
 from bot.cli.action_cmds import list_actions, run_action_cmd
 from bot.cli.audit_cmd import audit_cmd
-from bot.cli.common import configure_logging
 from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
 from bot.cli.db_cmds import db_group, rotate_key
 from bot.cli.digest_cmd import digest_group
@@ -14,6 +13,7 @@ from bot.cli.flow_cmd import flow_group
 from bot.cli.manifest_cmd import manifest_cmd
 from bot.cli.run_cmd import run
 from bot.cli.settings_cmds import access_group, settings_group
+from bot.logs import configure_logging
 
 
 @click.group()

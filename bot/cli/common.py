@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-import logging
 import os
 import socket
 import sys
@@ -27,15 +26,6 @@ from storage.crypto import SecretKeyError
 from storage.db import DatabaseURLError
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def configure_logging(default: str = "WARNING") -> None:
-    level = os.environ.get("SFBOT_LOG_LEVEL", default).upper()
-    logging.basicConfig(
-        level=getattr(logging, level, logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
 
 
 def print_json(value: Any) -> None:

@@ -14,6 +14,7 @@ from actions.flows.scheduler import FlowScheduler
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors, plain_errors
 from bot.config import Settings
+from bot.logs import register_settings_secrets
 from bot.pools import start_all_threads
 from bot.server import serve_http
 from bot.shutdown import Shutdown
@@ -55,6 +56,7 @@ def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> No
     """Start sfbot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on /slack/events."""
     plain_errors(not as_json)
     settings = Settings()
+    register_settings_secrets(settings)  # never in a log line, whatever logs them
     missing = settings.missing_for_run()
     if missing:
         text = missing_settings_text(missing) if not as_json else None

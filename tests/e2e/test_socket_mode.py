@@ -78,6 +78,26 @@ def lookup(driver: SocketModeDriver, slack: FakeSlack, text: str) -> dict:
     return slack.wait_for_response(lambda resp: resp["url"] == url, timeout=20)["body"]
 
 
+def create_account(driver: SocketModeDriver, slack: FakeSlack, name: str):
+    """`/sf create account`, the modal filled in, submitted: the submission's answer."""
+    n = len(slack.calls)
+    r = driver.slash_command("/sf", "create account", user_id=AGENT, channel_id=CHANNEL)
+    assert r.ack_in_time
+    opened = slack.wait_for("views.open", lambda c: c["response"].get("ok"), after=n)
+    vid = opened["response"]["view"]["id"]
+    slack.wait_for(
+        "views.update",
+        lambda c: (
+            c["args"].get("view_id") == vid
+            and any(b.get("block_id") == "sf_name" for b in c["args"]["view"]["blocks"])
+        ),
+        after=n,
+        timeout=20,
+    )
+    state = {"sf_object": {"sf_object_picker": "account"}, "sf_name": {"sf_field_input": name}}
+    return driver.view_submission(slack.views[vid], state, user_id=AGENT)
+
+
 def leads_with(sf: SalesforceEmulator, email: str) -> list[dict]:
     return [r for r in sf.records("Lead") if r.get("Email") == email]
 
@@ -97,26 +117,7 @@ def test_hello_then_a_lookup_is_acked_on_the_socket_and_answered(driver, sm_slac
 
 
 def test_the_create_modal_is_opened_and_submitted_over_the_socket(driver, sm_slack, sm_sf):
-    n = len(sm_slack.calls)
-    r = driver.slash_command("/sf", "create account", user_id=AGENT, channel_id=CHANNEL)
-    assert r.ack_in_time
-    opened = sm_slack.wait_for("views.open", lambda c: c["response"].get("ok"), after=n)
-    vid = opened["response"]["view"]["id"]
-    sm_slack.wait_for(
-        "views.update",
-        lambda c: (
-            c["args"].get("view_id") == vid
-            and any(b.get("block_id") == "sf_name" for b in c["args"]["view"]["blocks"])
-        ),
-        after=n,
-        timeout=20,
-    )
-    view = sm_slack.views[vid]
-    state = {
-        "sf_object": {"sf_object_picker": "account"},
-        "sf_name": {"sf_field_input": "Sock Inc"},
-    }
-    r = driver.view_submission(view, state, user_id=AGENT)
+    r = create_account(driver, sm_slack, "Sock Inc")
     assert r.status_code == 200 and r.ack_in_time
     env = r.envelope  # type: ignore[attr-defined]
     assert env.type == "interactive" and env.accepts_response_payload
@@ -216,6 +217,13 @@ def test_two_processes_share_the_envelopes_and_run_each_once(driver, sm_app, sm_
         acks = server.acks[first_ack:]
         assert len({a.connection for a in acks}) == 2  # both processes got envelopes
         assert len({a.envelope_id for a in acks}) == len(acks)  # each acked once
+        # a submission re-sent goes to the other process: still one record
+        r = create_account(driver, sm_slack, "Pair Inc")
+        assert r.status_code == 200 and r.ack_in_time
+        again = driver.resend(r.envelope, other_socket=True)
+        assert again.status_code == 200
+        assert again.socket_ack.connection != r.socket_ack.connection
+        assert [a["Name"] for a in sm_sf.records("Account")].count("Pair Inc") == 1
     finally:
         stop(second)
     sm_slack.assert_no_invalid_calls()

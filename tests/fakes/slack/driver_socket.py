@@ -43,11 +43,11 @@ class SocketModeDriver(SlackDriver):
         env = self._envelope(raw_body, content_type, headers or {})
         return self.deliver(env)
 
-    def deliver(self, env: Envelope) -> requests.Response:
+    def deliver(self, env: Envelope, avoid: int | None = None) -> requests.Response:
         """Send ``env`` (a new one, or one sent before: Slack re-sending it) and wait for
-        its ack."""
+        its ack (``avoid``: another socket than this one, if there is one)."""
         self.envelopes.append(env)
-        ack = self.server.deliver(env, self.timeout)
+        ack = self.server.deliver(env, self.timeout, avoid=avoid)
         r = requests.Response()
         r.status_code = NO_ACK if ack is None else 200
         r._content = b"" if ack is None or ack.payload is None else json.dumps(ack.payload).encode()
@@ -58,11 +58,14 @@ class SocketModeDriver(SlackDriver):
         r.socket_ack = ack  # type: ignore[attr-defined]
         return r
 
-    def resend(self, env: Envelope, reason: str = "timeout") -> requests.Response:
-        """Slack sending an envelope again (``retry_attempt`` + 1)."""
+    def resend(
+        self, env: Envelope, reason: str = "timeout", *, other_socket: bool = False
+    ) -> requests.Response:
+        """Slack sending an envelope again (``retry_attempt`` + 1), on another socket than
+        the last one if ``other_socket``."""
         env.retry_attempt += 1
         env.retry_reason = reason
-        return self.deliver(env)
+        return self.deliver(env, avoid=env.connection if other_socket else None)
 
     def _envelope(self, raw_body: bytes, content_type: str, headers: dict) -> Envelope:
         if content_type.startswith("application/json"):

@@ -272,16 +272,18 @@ class SocketModeServer:
             self.envelopes[env.envelope_id] = env
         return env
 
-    def deliver(self, env: Envelope, timeout: float | None = None) -> Ack | None:
+    def deliver(
+        self, env: Envelope, timeout: float | None = None, *, avoid: int | None = None
+    ) -> Ack | None:
         """One attempt: send the envelope on one open socket (waiting up to ``timeout`` for
         one) and wait up to ``timeout`` for its ack (``Ack.in_time``: within Slack's 3 s);
-        None when none came."""
+        None when none came. ``avoid``: not on this socket if another one is open."""
         timeout = self.ack_timeout if timeout is None else timeout
         started = time.monotonic()
         with self._cond:
             self._waiting[env.envelope_id] = started
         try:
-            sock = self._pick(started + timeout)
+            sock = self._pick(started + timeout, avoid)
             if sock is None:
                 return None
             env.connection = sock.number
@@ -297,10 +299,11 @@ class SocketModeServer:
             with self._cond:
                 self._waiting.pop(env.envelope_id, None)
 
-    def _pick(self, deadline: float) -> Socket | None:
+    def _pick(self, deadline: float, avoid: int | None = None) -> Socket | None:
         with self._cond:
             while True:
                 socks = sorted(self.open_sockets(), key=lambda s: s.number)
+                socks = [s for s in socks if s.number != avoid] or socks
                 if socks:
                     self._next += 1
                     return socks[self._next % len(socks)]
