@@ -48,6 +48,13 @@ class Settings(ActionsSettings):
         description="How long a modal submission waits for Salesforce before answering "
         "'working on it' and finishing with views.update (Slack allows 3 s).",
     )
+    abandoned_submission_seconds: float = Field(
+        default=300.0,
+        ge=1,
+        validation_alias="SFBOT_ABANDONED_SUBMISSION_SECONDS",
+        description="A modal submission still unfinished after this belongs to a process that "
+        "died mid-write: its user is told the outcome is unknown (bot.abandoned)",
+    )
     shutdown_seconds: float = Field(
         default=25.0,
         ge=0,

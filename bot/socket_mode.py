@@ -10,15 +10,20 @@ was lost (a slash command or a modal submission is not re-sent: the user saw an 
 ``warning`` is only logged; the new socket is opened once, on ``refresh_requested`` or when the
 old socket closes, whichever comes first.
 
-The client notices a socket cut without a close frame only by its pings (a pong missing for 4
-intervals, or 5 failed pings in a row). With Bolt's 10 s interval a dropped connection left sfbot
-deaf for 40-50 s; pinging every 3 s brings that down to 12-15 s (two tiny frames per 3 s).
+slack_sdk's client does not treat the end of the stream as a closed socket: it noticed a socket
+closed without a close frame only by its pings (a pong missing for 4 intervals, or 5 failed
+pings in a row), 40-50 s at Bolt's 10 s interval, spinning on the dead socket meanwhile. Here
+the session monitor (every ping interval, 3 s) also peeks at the socket: the end of the stream
+or a reset closes it and sfbot reconnects at once. A connection that goes silent without even
+that (a dead network path) is still found by the pings, within 12-15 s at 3 s.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import select
+import socket
 from typing import Any
 
 from slack_bolt import App
@@ -44,6 +49,20 @@ def disconnect_reason(message: str) -> str | None:
     return str(body.get("reason") or "unknown")
 
 
+def peer_closed(sock: socket.socket) -> bool:
+    """Has the other end closed this socket (end of stream, reset)? Peeks at the TCP stream
+    without reading it (under TLS too), so the client's reader thread loses nothing."""
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return False
+        return socket.socket.recv(sock, 1, socket.MSG_PEEK) == b""
+    except (BlockingIOError, InterruptedError, TimeoutError, ValueError):
+        return False  # nothing to read after all, or the socket was just replaced
+    except OSError:
+        return True
+
+
 class SfbotSocketModeClient(SocketModeClient):
     """slack_sdk's client, reconnecting once per refresh and saying so in the log."""
 
@@ -60,6 +79,14 @@ class SfbotSocketModeClient(SocketModeClient):
         super().connect()
         if self.is_connected():
             logger.info("Socket Mode connected (session %s)", self.session_id())
+
+    def _monitor_current_session(self) -> None:
+        session = self.current_session
+        sock = getattr(session, "sock", None)
+        if session is not None and sock is not None and peer_closed(sock):
+            logger.info("the Socket Mode connection was closed without a goodbye; reconnecting")
+            session.disconnect()
+        super()._monitor_current_session()
 
     def log_close(self, code: int, reason: str | None) -> None:
         """on_close listener: Slack or the network closed a socket."""

@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.flows.record_poller import record_poller
 from actions.flows.scheduler import FlowScheduler
+from bot.abandoned import schedule_abandoned_check
 from bot.app import build_services, create_app, make_client
 from bot.cli.common import fail, handle_errors, plain_errors
 from bot.config import Settings
@@ -102,6 +103,12 @@ def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> No
     shutdown = Shutdown(settings.shutdown_seconds)
     shutdown.install_signals()
     assert services.scheduler is not None
+    schedule_abandoned_check(
+        services.scheduler.scheduler,
+        services.actions.db,
+        client,
+        settings.abandoned_submission_seconds,
+    )
     services.scheduler.start()
     shutdown.digest_scheduler = services.scheduler
     # Flow schedules, ask timeouts, runs whose process died and the salesforce_record poll

@@ -4,12 +4,13 @@ messages go to slack_sdk's client as before (the end-to-end tests: tests/e2e/tes
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.socket_mode.builtin import SocketModeClient
 
-from bot.socket_mode import SfbotSocketModeClient, disconnect_reason
+from bot.socket_mode import SfbotSocketModeClient, disconnect_reason, peer_closed
 
 
 def disconnect(reason: str) -> str:
@@ -45,3 +46,15 @@ def test_a_warning_is_logged_not_acted_on(queued, caplog):
     assert queued == [disconnect("refresh_requested"), hello]
     assert "disconnect warning" in caplog.text
     assert "Slack asked for a new Socket Mode connection (refresh_requested)" in caplog.text
+
+
+def test_peer_closed_sees_the_end_of_the_stream_not_unread_data():
+    a, b = socket.socketpair()
+    with a, b:
+        assert not peer_closed(a)
+        b.sendall(b"x")
+        assert not peer_closed(a)  # data waiting, and it is still there afterwards
+        b.close()
+        assert not peer_closed(a)
+        assert a.recv(1) == b"x"
+        assert peer_closed(a)

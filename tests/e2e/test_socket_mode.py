@@ -31,7 +31,7 @@ from tests.fakes.slack.driver_socket import SocketModeDriver
 
 INBOUND = "C0INBOUND1"
 # Slack re-sends an unacked event at once, after 1 minute, after 5 minutes; shorter here, but
-# the second retry comes after sfbot noticed a cut socket by its pings (every 3 s) and reconnected
+# the second retry comes after sfbot would have noticed a silent socket by its pings (12-15 s)
 RETRIES = (0.5, 25.0, 30.0)
 
 
