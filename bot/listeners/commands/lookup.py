@@ -67,7 +67,12 @@ def handle_lookup(req: CommandRequest) -> None:
     req.respond(
         response_type="ephemeral",
         text=f"{result.count} Salesforce record(s) match {escape_mrkdwn(req.args)}",
-        blocks=lookup_results(req.args, result.records, result.count),
+        blocks=lookup_results(
+            req.args,
+            result.records,
+            result.count,
+            services.access.offered(req.client, req.user_id),
+        ),
     )
 
 
