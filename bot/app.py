@@ -21,6 +21,8 @@ from slack_sdk.webhook import WebhookClient
 from actions.context import ActionContext
 from actions.flows.engine import FlowEngine
 from actions.pools import TrackedPool
+from bot.access import AccessPolicy
+from bot.access_middleware import access_middleware
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
@@ -35,8 +37,10 @@ from bot.services import AdminPolicy, Services
 from bot.signed_metadata import install_key
 from bot.slack_retry import slack_retry_handlers
 from bot.slack_urls import is_slack_response_url, slack_reply_hosts
+from bot.slack_users import UserDirectory
 from storage.audit_store import AuditStore, IdempotencyStore
 from storage.digest_store import DigestStore
+from storage.settings_store import SettingsStore
 
 logger = logging.getLogger(__name__)
 
@@ -63,12 +67,17 @@ def build_services(
     """Everything listeners need. ``schedule_digests``: also the digest scheduler (built, not
     started: `sfbot run` starts it once the app is up)."""
     ctx = actions or ActionContext.build(settings)
+    users = UserDirectory()
+    admins = AdminPolicy(list(settings.admins), users)
+    settings_store = SettingsStore(ctx.db)
     services = Services(
         settings=settings,
         actions=ctx,
         audit=AuditStore(ctx.db),
         idempotency=IdempotencyStore(ctx.db),
-        admins=AdminPolicy(list(settings.admins)),
+        admins=admins,
+        access=AccessPolicy(users, admins, settings_store),
+        settings_store=settings_store,
         submissions=TrackedPool("submit", settings.listener_threads),
         background=TrackedPool("work", settings.listener_threads * 2),
         searches=TrackedPool("search", 4),
@@ -107,6 +116,7 @@ def create_app(
         listener_executor=TrackedPool("listener", settings.listener_threads),
     )
     app.use(services_middleware(services or build_services(settings, client)))
+    app.use(access_middleware())
     register_all(app)
     time_acks(app)  # sfbot_ack_seconds and the "acked" log line
     app.error(make_error_handler(settings))

@@ -5,64 +5,36 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import ActionContext
 from actions.errors import ActionError
 from actions.flows.engine import FlowEngine
 from actions.metrics import action_label
+from bot.access import AccessPolicy, AdminPolicy
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
 from bot.errors import slack_rate_limited, unexpected_failure_message, user_message
 from bot.flows.triggers import PeopleDirectory
+from bot.unfurls.service import Unfurler
 from storage.audit_store import AuditEntry, AuditStore, IdempotencyStore
+from storage.settings_store import SettingsStore
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ADMIN_CACHE_SECONDS = 300.0
 AUDIT_NOTE = (
     ":warning: Done in Salesforce, but sfbot could not write its audit entry; "
     "the admins were told in the log."
 )
 _AUDIT = threading.local()  # per worker thread: did the last audit entry fail?
-
-
-@dataclass
-class AdminPolicy:
-    """Admins are SFBOT_ADMINS, else the workspace's admins and owners (users.info)."""
-
-    configured: list[str]
-    _cache: dict[str, tuple[float, bool]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def is_admin(self, client: WebClient, user_id: str) -> bool:
-        if self.configured:
-            return user_id in self.configured
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(user_id)
-            if hit and now - hit[0] < ADMIN_CACHE_SECONDS:
-                return hit[1]
-        try:
-            user = client.users_info(user=user_id)["user"]
-        except (SlackApiError, OSError):
-            logger.warning("users.info failed for %s; treating as not an admin", user_id)
-            return False
-        allowed = bool(user.get("is_admin") or user.get("is_owner"))
-        with self._lock:
-            self._cache[user_id] = (now, allowed)
-        return allowed
 
 
 @dataclass
@@ -93,6 +65,9 @@ class Services:
     audit: AuditStore
     idempotency: IdempotencyStore
     admins: AdminPolicy
+    # guests, per-action allow lists and admin-only (checked by bot.access_middleware)
+    access: AccessPolicy
+    settings_store: SettingsStore
     # Salesforce writes started by modal submissions (see bot.modal_submit)
     submissions: ThreadPoolExecutor
     # Work done after an ack (see ``later``): never on Bolt's listener threads, so a slow
@@ -108,6 +83,8 @@ class Services:
     people: PeopleDirectory
     # built by bot.app.build_services for `sfbot run`; None where nothing is scheduled
     scheduler: DigestScheduler | None = None
+    # record links pasted in Slack (its record cache: one lookup per record per minute)
+    unfurler: Unfurler = field(default_factory=Unfurler)
 
     def digests_changed(self) -> None:
         """A digest was added, edited, paused or deleted: reschedule at once here (other

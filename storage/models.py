@@ -277,3 +277,25 @@ class RecordChangeSeenRow(Base):
     object: Mapped[str] = mapped_column(String(80), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(18), primary_key=True)
     stamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+
+
+class AppSettingRow(Base):
+    """One admin setting (``sfbot settings set NAME VALUE``), e.g. ``unfurls`` = ``names``."""
+
+    __tablename__ = "app_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(255))
+
+
+class AccessListRow(Base):
+    """Who may use one action: Slack user ids and user group ids (JSON list). No row: everyone."""
+
+    __tablename__ = "access_lists"
+
+    action: Mapped[str] = mapped_column(String(32), primary_key=True)
+    principals: Mapped[str] = mapped_column(Text, default="[]")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(255))

@@ -58,6 +58,7 @@ def test_manifest_asks_only_for_the_scopes_it_uses(manifest):
             "groups:history",
             "users:read.email",
             "reactions:read",
+            "usergroups:read",
         ]
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -66,9 +68,19 @@ def delete_confirm(record: RecordSummary) -> ConfirmObject:
 MERGE_FROM_CARD = ("lead", "contact", "account")
 
 
-def card_buttons(record: RecordSummary) -> list[ButtonElement]:
-    """Update for every record; Convert for open leads; Merge… for leads, contacts and
-    accounts; Delete for leads and cases."""
+def card_buttons(
+    record: RecordSummary, offered: Collection[str] | None = None
+) -> list[ButtonElement]:
+    """Open; Update for every record; Convert for open leads; Merge… for leads, contacts and
+    accounts; Delete for leads and cases.
+
+    ``offered``: the actions the user may use (``AccessPolicy.offered``); None: all. A
+    button for an action outside it is left out.
+    """
+
+    def may(action: str) -> bool:
+        return offered is None or action in offered
+
     buttons = [
         ButtonElement(
             text="Open in Salesforce",
@@ -76,20 +88,23 @@ def card_buttons(record: RecordSummary) -> list[ButtonElement]:
             url=record.url,
             value=record.id,
         ),
-        ButtonElement(text="Update", action_id=ActionId.UPDATE_RECORD, value=record.id),
     ]
-    if record.object == "lead" and not record.is_converted:
+    if may("update_record"):
+        buttons.append(
+            ButtonElement(text="Update", action_id=ActionId.UPDATE_RECORD, value=record.id)
+        )
+    if record.object == "lead" and not record.is_converted and may("convert_lead"):
         buttons.append(
             ButtonElement(
                 text="Convert", action_id=ActionId.CONVERT_LEAD, value=record.id, style="primary"
             )
         )
-    if record.object in MERGE_FROM_CARD and not record.is_converted:
+    if record.object in MERGE_FROM_CARD and not record.is_converted and may("merge_records"):
         # The modal finds the duplicates Salesforce's rules match (no call for the card).
         buttons.append(
             ButtonElement(text="Merge…", action_id=ActionId.MERGE_RECORDS, value=record.id)
         )
-    if OBJECTS[record.object].deletable:
+    if OBJECTS[record.object].deletable and may("delete_record"):
         buttons.append(
             ButtonElement(
                 text="Delete",
@@ -102,18 +117,27 @@ def card_buttons(record: RecordSummary) -> list[ButtonElement]:
     return buttons
 
 
-def record_card(record: RecordSummary, *, buttons: bool = True) -> list[Block]:
+def record_card(
+    record: RecordSummary, *, buttons: bool = True, offered: Collection[str] | None = None
+) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(block_id=f"card:{record.id}", text=MarkdownTextObject(text=card_text(record)))
     ]
     if buttons:
         blocks.append(
-            ActionsBlock(block_id=f"card_actions:{record.id}", elements=card_buttons(record))
+            ActionsBlock(
+                block_id=f"card_actions:{record.id}", elements=card_buttons(record, offered)
+            )
         )
     return blocks
 
 
-def lookup_results(query: str, records: list[RecordSummary], count: int) -> list[Block]:
+def lookup_results(
+    query: str,
+    records: list[RecordSummary],
+    count: int,
+    offered: Collection[str] | None = None,
+) -> list[Block]:
     """The answer to `/sf lookup`: a card per record (at most 10) and how many more."""
     if not records:
         return [
@@ -135,7 +159,7 @@ def lookup_results(query: str, records: list[RecordSummary], count: int) -> list
         )
     ]
     for record in shown:
-        blocks.extend(record_card(record))
+        blocks.extend(record_card(record, offered=offered))
     more = count - len(shown)
     if more > 0:
         blocks.append(

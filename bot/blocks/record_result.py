@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject
 
 from actions.lookup_record import RecordSummary
@@ -41,14 +43,17 @@ def record_summary(
     )
 
 
-def result_message(verb: str, record: RecordSummary) -> tuple[str, list[Block]]:
-    """``(text, blocks)`` for the message with the record's card, e.g. verb "Created"."""
+def result_message(
+    verb: str, record: RecordSummary, offered: Collection[str] | None = None
+) -> tuple[str, list[Block]]:
+    """``(text, blocks)`` for the message with the record's card, e.g. verb "Created"
+    (``offered``: the actions whose buttons the user gets; None: all)."""
     text = truncate(f"{verb} {record.name}", 300)
     blocks: list[Block] = [
         ContextBlock(
             elements=[MarkdownTextObject(text=f":white_check_mark: {escape_mrkdwn(text)}")]
         ),
-        *record_card(record),
+        *record_card(record, offered=offered),
     ]
     return escape_mrkdwn(text), blocks
 

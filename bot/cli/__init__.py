@@ -10,7 +10,9 @@ from bot.cli.connect_cmds import connect_group, disconnect_cmd, status
 from bot.cli.db_cmds import db_group, rotate_key
 from bot.cli.digest_cmd import digest_group
 from bot.cli.flow_cmd import flow_group
+from bot.cli.manifest_cmd import manifest_cmd
 from bot.cli.run_cmd import run
+from bot.cli.settings_cmds import access_group, settings_group
 from bot.logs import configure_logging
 
 
@@ -30,6 +32,9 @@ for command in (
     audit_cmd,
     digest_group,
     flow_group,
+    settings_group,
+    access_group,
+    manifest_cmd,
     db_group,
     rotate_key,
     run,

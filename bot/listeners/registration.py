@@ -20,7 +20,7 @@ from bot.listeners.block_actions import (
 from bot.listeners.block_actions import digest as digest_actions
 from bot.listeners.block_actions import record_modal as record_modal_actions
 from bot.listeners.commands import sf
-from bot.listeners.events import app_home, flow_triggers
+from bot.listeners.events import app_home, flow_triggers, link_shared
 from bot.listeners.shortcuts import add_to_record as add_to_record_shortcut
 from bot.listeners.shortcuts import create_record as create_record_shortcut
 from bot.listeners.shortcuts import run_flow as run_flow_shortcut
@@ -54,7 +54,7 @@ SHORTCUTS: tuple[ModuleType, ...] = (
     create_record_shortcut,
     run_flow_shortcut,
 )
-EVENTS: tuple[ModuleType, ...] = (app_home, flow_triggers)
+EVENTS: tuple[ModuleType, ...] = (app_home, flow_triggers, link_shared)
 
 
 def register_all(app: App) -> None:

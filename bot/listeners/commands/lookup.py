@@ -71,7 +71,12 @@ def handle_lookup(req: CommandRequest) -> None:
         user_id=req.user_id,
         channel_id=req.channel_id,
         text=f"{result.count} Salesforce record(s) match {escape_mrkdwn(req.args)}",
-        blocks=lookup_results(req.args, result.records, result.count),
+        blocks=lookup_results(
+            req.args,
+            result.records,
+            result.count,
+            services.access.offered(req.client, req.user_id),
+        ),
     )
 
 

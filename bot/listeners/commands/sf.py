@@ -13,6 +13,7 @@ from bot.blocks.text import escape_mrkdwn
 from bot.errors import user_message
 from bot.ids import COMMAND
 from bot.listeners.commands import (
+    access,
     connect,
     convert,
     create,
@@ -22,6 +23,7 @@ from bot.listeners.commands import (
     flow,
     help,
     lookup,
+    settings,
     status,
     update,
 )
@@ -42,6 +44,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         flow.SUBCOMMAND,
         connect.SUBCOMMAND,
         disconnect.SUBCOMMAND,
+        settings.SUBCOMMAND,
+        access.SUBCOMMAND,
     )
 }
 
@@ -71,12 +75,7 @@ def handle_sf(
         context=context,
         services=services,
     )
-    if sub.admin_only and not services.admins.is_admin(client, request.user_id):
-        respond(
-            response_type="ephemeral",
-            text=f":lock: `{COMMAND} {sub.name}` is for sfbot admins only.",
-        )
-        return
+    # Who may run it (guests, admin-only, allow lists) was checked by bot.access_middleware.
     if sub.runs_in_background:
         services.later(
             lambda: sub.handler(request),

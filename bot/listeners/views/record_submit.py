@@ -159,7 +159,7 @@ def submit_record(
         record = work()
         if isinstance(record, View):
             return record
-        text, blocks = result_message(done, record)
+        text, blocks = result_message(done, record, services.access.offered(client, origin.user_id))
         note = services.audit_note()
         if note:
             blocks.append(ContextBlock(elements=[MarkdownTextObject(text=note)]))

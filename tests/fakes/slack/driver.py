@@ -27,6 +27,7 @@ from urllib.parse import urlencode
 import requests
 
 from . import payloads, responses, webapi, webapi_views
+from .driver_links import LinkSharing
 from .driver_modals import ModalInteractions
 
 ACK_DEADLINE = 3.0
@@ -37,7 +38,7 @@ def sign(signing_secret: str, timestamp: str | int, body: bytes) -> str:
     return "v0=" + hmac.new(signing_secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-class SlackDriver(ModalInteractions):
+class SlackDriver(ModalInteractions, LinkSharing):
     def __init__(
         self,
         app_url: str,
@@ -322,7 +323,9 @@ class SlackDriver(ModalInteractions):
                     "is_enterprise_install": False,
                 }
             ],
-            "is_ext_shared_channel": False,
+            "is_ext_shared_channel": bool(
+                self.fake.channels.get(ev.get("channel") or "", {}).get("is_ext_shared")
+            ),
             "event_context": "4-" + secrets.token_hex(16),
         }
         headers = {}

@@ -19,7 +19,13 @@ def user_object(
     real: str,
     email: str,
     now: int,
+    guest: str | None = None,
 ) -> dict:
+    """``guest``: None (full member), "multi" (multi-channel guest: ``is_restricted``) or
+    "single" (single-channel guest: ``is_restricted`` and ``is_ultra_restricted``; the user
+    object reference says to combine the two fields to tell them apart)."""
+    if guest not in (None, "multi", "single"):
+        raise ValueError(f"guest must be None, 'multi' or 'single', not {guest!r}")
     return {
         "id": user_id,
         "team_id": team_id,
@@ -33,8 +39,8 @@ def user_object(
         "is_admin": is_admin,
         "is_owner": is_owner,
         "is_primary_owner": False,
-        "is_restricted": False,
-        "is_ultra_restricted": False,
+        "is_restricted": guest is not None,
+        "is_ultra_restricted": guest == "single",
         "is_bot": False,
         "is_app_user": False,
         "updated": now,
@@ -52,8 +58,19 @@ def user_object(
 
 
 def channel_object(
-    channel_id: str, name: str, is_member: bool, is_private: bool, bot_user_id: str, now: int
+    channel_id: str,
+    name: str,
+    is_member: bool,
+    is_private: bool,
+    bot_user_id: str,
+    now: int,
+    external: bool = False,
 ) -> dict:
+    """``external``: a Slack Connect channel, shared with another organization. The
+    conversation object reference: ``is_ext_shared`` "means the conversation is in some way
+    shared between multiple workspaces", ``is_shared`` likewise, ``is_org_shared`` is for
+    workspaces of one Enterprise Grid org, ``is_pending_ext_shared`` for invitations not
+    yet accepted."""
     return {
         "id": channel_id,
         "name": name,
@@ -64,6 +81,10 @@ def channel_object(
         "is_private": is_private,
         "created": now,
         "is_archived": False,
+        "is_shared": external,
+        "is_ext_shared": external,
+        "is_org_shared": False,
+        "is_pending_ext_shared": False,
         "is_general": False,
         "is_member": is_member,
         "name_normalized": name,

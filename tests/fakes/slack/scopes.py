@@ -52,6 +52,10 @@ FIXED = {
     "chat.delete": "chat:write",
     "reactions.get": "reactions:read",
     "reactions.add": "reactions:write",
+    # https://docs.slack.dev/reference/methods/chat.unfurl and
+    # https://docs.slack.dev/reference/methods/usergroups.users.list
+    "chat.unfurl": "links:write",
+    "usergroups.users.list": "usergroups:read",
 }
 # Events API subscription -> the scope Slack requires for it
 EVENT_SCOPES = {

@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import objects, responses, scopes, socket_mode, webapi
+from .fixtures_links import LinkFixtures
 from .people import PeopleActions
 
 JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
@@ -64,7 +65,7 @@ class _Handler(BaseHTTPRequestHandler):
 STARTED: list[FakeSlack] = []  # every FakeSlack started in this process (tests/e2e/conftest.py)
 
 
-class FakeSlack(PeopleActions):
+class FakeSlack(PeopleActions, LinkFixtures):
     def __init__(
         self,
         bot_token: str = "xoxb-test",
@@ -107,6 +108,7 @@ class FakeSlack(PeopleActions):
         self._fail: dict[str, list[dict]] = {}
         self._seq = 0
         self._httpd: ThreadingHTTPServer | None = None
+        self.init_link_fixtures()
         self.socket_mode: socket_mode.SocketModeServer | None = None
         self.add_user(bot_user_id, bot_name)
         self.users[bot_user_id]["is_bot"] = True
@@ -161,6 +163,7 @@ class FakeSlack(PeopleActions):
         real_name: str | None = None,
         email: str | None = None,
         tz_label: str = "Eastern Standard Time",
+        guest: str | None = None,
     ) -> dict:
         """User object as in https://docs.slack.dev/reference/objects/user-object"""
         user = objects.user_object(
@@ -175,6 +178,7 @@ class FakeSlack(PeopleActions):
             real_name or name,
             email or f"{name}@example.com",
             int(self.clock()),
+            guest,
         )
         with self._lock:
             self.users[user_id] = user
@@ -188,11 +192,12 @@ class FakeSlack(PeopleActions):
         *,
         is_private: bool = False,
         members: list[str] | None = None,
+        external: bool = False,
     ) -> dict:
         """Conversation object: https://docs.slack.dev/reference/objects/conversation-object
-        ``members=None`` means every known user is a member."""
+        ``members=None`` means every known user is a member; ``external``: Slack Connect."""
         chan = objects.channel_object(
-            channel_id, name, is_member, is_private, self.bot_user_id, int(self.clock())
+            channel_id, name, is_member, is_private, self.bot_user_id, int(self.clock()), external
         )
         with self._lock:
             self.channels[channel_id] = chan

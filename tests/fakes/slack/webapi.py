@@ -11,6 +11,7 @@ from typing import Any
 
 from . import blockkit
 from .util import public, truthy, with_block_ids
+from .webapi_links import LINK_METHODS
 from .webapi_reads import READ_METHODS, is_reply
 from .webapi_views import VIEW_METHODS
 
@@ -251,6 +252,7 @@ METHODS = {
     "chat.update": chat_update,
     "chat.getPermalink": chat_get_permalink,
     **VIEW_METHODS,
+    **LINK_METHODS,
     **READ_METHODS,
 }
 
