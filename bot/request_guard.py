@@ -112,10 +112,29 @@ class RequestGuard:
         if problem:
             logger.warning("refused an unsigned request from %s: %s", _peer(environ), problem)
             raise Refusal("401 Unauthorized", "invalid_signature")
+        body = self._without_payload_word(environ, body)
         problem = payload_problem(body, environ.get("CONTENT_TYPE"))
         if problem:
             logger.warning("refused a malformed signed request: %s", problem)
             raise Refusal("400 Bad Request", "malformed_payload")
+        return body
+
+    def _without_payload_word(self, environ: dict[str, Any], body: bytes) -> bytes:
+        """Bolt reads any form body that contains the word "payload" as an interaction
+        (``slack_bolt.request.internals.parse_body``), so ``/sf lookup payload@corp.com`` would
+        reach Bolt as ``{}``. A verified slash-command body with no ``payload`` field gets the
+        word's ``a`` percent-encoded (``p%61yload``: the same text once decoded) and is signed
+        again with the same timestamp, so that Bolt's own check still passes."""
+        if b"payload" not in body or body.lstrip().startswith(b"{"):
+            return body
+        if "payload" in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True):
+            return body
+        body = body.replace(b"payload", b"p%61yload")
+        timestamp = str(environ["HTTP_X_SLACK_REQUEST_TIMESTAMP"]).encode("ascii")
+        base = b"v0:" + timestamp + b":" + body
+        environ["HTTP_X_SLACK_SIGNATURE"] = (
+            "v0=" + hmac.new(self.secret, base, hashlib.sha256).hexdigest()
+        )
         return body
 
 

@@ -59,8 +59,11 @@ def test_sfbot_run_on_a_read_only_database_is_a_clear_error_at_start(sfbot):
     env = {**sfbot.env, "DATABASE_URL": read_only_url(sfbot)}
     result = run_cli(env, "run", "--http", "--port", "9", cwd=str(sfbot.workdir), timeout=60)
     assert result.returncode == 2, result.stdout + result.stderr
-    assert "DATABASE_READ_ONLY" in result.stdout + result.stderr
+    assert "sfbot cannot write to its database" in result.stderr  # plain text for people
     assert "Traceback" not in result.stderr
+    as_json = run_cli(env, "run", "--http", "--port", "9", "--json", cwd=str(sfbot.workdir))
+    assert as_json.returncode == 2
+    assert json.loads(as_json.stdout)["error"]["code"] == "DATABASE_READ_ONLY"
 
 
 def test_cli_write_on_a_read_only_database_sends_nothing(sfbot, sf):

@@ -193,3 +193,13 @@ def test_views_open_rate_limited_five_times_says_slack_is_busy(driver, slack):
     _, body = command(driver, slack, "create lead")
     assert body["text"] == ":hourglass: Slack is busy, try again in a few seconds."
     assert body["response_type"] == "ephemeral"
+
+
+def test_a_command_whose_text_holds_the_word_payload_is_answered(driver, slack, sf):
+    """Bolt takes any form body containing "payload" for an interaction; the guard keeps such
+    a command a command."""
+    lead = sf.insert(
+        "Lead", {"LastName": "Payload", "Company": "P", "Email": "payload@corp.example.com"}
+    )
+    _, body = command(driver, slack, "lookup payload@corp.example.com")
+    assert lead in all_text(body)
