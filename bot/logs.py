@@ -75,3 +75,7 @@ def configure_logging(default: str = "WARNING") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(getattr(logging, level, logging.WARNING))
+    # slack_sdk's Socket Mode client logs every envelope at DEBUG, modal state included (a
+    # client secret typed into the connect modal): never below INFO, whatever SFBOT_LOG_LEVEL.
+    socket_mode = logging.getLogger("slack_sdk.socket_mode")
+    socket_mode.setLevel(max(root.level, logging.INFO))

@@ -10,7 +10,7 @@ import pytest
 
 from actions.log_context import REQUEST_ID, redact, register_secret, safe_request_id
 from actions.pools import TrackedPool
-from bot.logs import JsonFormatter, RequestIdFilter
+from bot.logs import JsonFormatter, RequestIdFilter, configure_logging
 
 
 @pytest.fixture
@@ -94,3 +94,20 @@ def test_request_ids_from_outside_are_kept_only_when_plain():
     assert safe_request_id("abc-123.def") == "abc-123.def"
     assert safe_request_id("bad id\nwith newline") != "bad id\nwith newline"
     assert len(safe_request_id(None)) == 16
+
+
+def test_socket_mode_envelopes_are_never_logged_at_debug(monkeypatch) -> None:
+    """slack_sdk logs whole envelopes (modal state, e.g. a typed client secret) at DEBUG."""
+    monkeypatch.setenv("SFBOT_LOG_LEVEL", "DEBUG")
+    root = logging.getLogger()
+    before = (list(root.handlers), root.level)
+    try:
+        configure_logging()
+        assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
+        client = logging.getLogger("slack_sdk.socket_mode.builtin.client")
+        assert not client.isEnabledFor(logging.DEBUG)
+        assert client.isEnabledFor(logging.INFO)
+    finally:
+        root.handlers[:] = before[0]
+        root.setLevel(before[1])
+        logging.getLogger("slack_sdk.socket_mode").setLevel(logging.NOTSET)
