@@ -123,7 +123,7 @@ def run(use_http: bool, port: int | None, host: str | None, as_json: bool) -> No
         from bot.socket_mode import SfbotSocketModeHandler
 
         logger.info("starting in Socket Mode")
-        if port is not None or "PORT" in settings.model_fields_set:
+        if port is not None or "port" in settings.model_fields_set:  # PORT given
             # health, readiness and flow webhooks stay reachable (the README: expose only those)
             serve_http(None, services, host or settings.host, port or settings.port, 4, shutdown)
         handler = SfbotSocketModeHandler(app, settings.slack_app_token.get_secret_value())
