@@ -7,7 +7,8 @@ Environment: SFBOT_SECRET_KEY (the test's, to read the stored connection) and
 REQUESTS_CA_BUNDLE (the emulator's CA).
 
 Protocol: the test writes ``EVENT_ID TEXT`` lines; the worker starts every matching flow for
-that Slack message and answers ``started N``. ``wait`` answers ``idle`` when its runs are
+that Slack message and answers ``started N``. ``poll SECONDS`` runs the ``salesforce_record``
+poller as if SECONDS had passed and answers ``polled N`` (runs started). ``wait`` answers ``idle`` when its runs are
 done; ``quit`` ends it. Every post is printed as ``post TEXT`` before the answer that follows.
 """
 
@@ -17,12 +18,15 @@ import argparse
 import os
 import sys
 import threading
+from datetime import timedelta
 
 from pydantic import SecretStr
 
 from actions.config import ActionsSettings
 from actions.context import ActionContext
 from actions.flows.engine import FlowEngine
+from actions.flows.record_poller import RecordPoller, record_poller
+from storage.times import utcnow
 from tests.flows.conftest import message
 from tests.flows.fake_port import FakeFlowSlack
 
@@ -48,6 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     port = FakeFlowSlack()
     engine = FlowEngine(ctx, port, process=args.name, refresh_seconds=0)
     engine.flows_for("slack_message")  # connect (and check the schema) before saying ready
+    poller: RecordPoller | None = None
     say("ready")
     for line in sys.stdin:
         command = line.strip()
@@ -59,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
                 say(f"post {post['text']}")
             port.posts.clear()
             say("idle")
+            continue
+        if command.startswith("poll "):
+            poller = poller or record_poller(engine)
+            results = poller.tick(utcnow() + timedelta(seconds=float(command.split()[1])))
+            say(f"polled {sum(r.runs for r in results)}")
             continue
         event_id, _, text = command.partition(" ")
         event = message(text, channel="C0INBOUND1", event_id=event_id)
