@@ -2,6 +2,7 @@
 
     python -m bench.capacity [--rates 5,10,20,40,80,160,320] [--seconds 20] [--sf-delay 0.2]
                              [--max-p99 300] [--max-backlog 5] [--threads 64]
+                             [--replicas 1]
 
 One real ``sfbot run --http`` (as in production: Bolt's WSGI adapter on waitress) connected to
 the Salesforce emulator answering every API call in ``--sf-delay`` seconds, with the fake Slack
@@ -10,7 +11,8 @@ sends ``rate x --seconds`` signed ``/sf lookup`` requests at that rate (open loo
 sends them), then waits for every reply. A rate is met when every lookup was acked with 200,
 the p99 ack is under ``--max-p99`` ms and every reply reached its response_url, the last one
 within ``--max-backlog`` s of the step's last ack (replies keep up: the rate is sustained).
-Stepping stops at the first rate missed.
+Stepping stops at the first rate missed. ``--replicas 3`` runs three replicas on a
+throwaway PostgreSQL behind nginx with deploy/nginx.conf (bench/cluster.py), to see how it scales.
 
 Prints per step the rate actually sent (sends over the time to the last ack), the p50/p99 ack,
 the replies delivered and the time from the step's last ack to its last reply (the backlog),
@@ -21,13 +23,12 @@ fakes: on a small machine the highest rate measured is a floor, not sfbot's ceil
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
 from functools import partial
-from pathlib import Path
 
+from bench.cluster import Cluster
 from bench.load import lookup, paced, percentile, undelivered
-from tests.e2e.harness import new_app, start_emulator, start_fake_slack
+from tests.e2e.harness import start_emulator, start_fake_slack
 
 
 def main() -> int:
@@ -41,15 +42,18 @@ def main() -> int:
     parser.add_argument(
         "--max-backlog", type=float, default=5.0, help="s from last ack to last reply"
     )
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="more than 1: PostgreSQL and nginx in front"
+    )
     parser.add_argument("--threads", type=int, default=64, help="sender threads")
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",")]
 
     sf, slack = start_emulator(), start_fake_slack()
-    app = new_app(Path(tempfile.mkdtemp(prefix="sfbot-capacity-")), sf, slack)
+    cluster = Cluster(sf, slack, args.replicas)
     best: float | None = None
     print(
-        f"capacity: /sf lookup to one sfbot process, Salesforce answering in {args.sf_delay}s, "
+        f"capacity: /sf lookup to {args.replicas} sfbot process(es), Salesforce answering in {args.sf_delay}s, "
         f"steps of {args.seconds:.0f} s; met = p99 ack < {args.max_p99:.0f} ms, every reply, "
         f"backlog < {args.max_backlog:.0f} s"
     )
@@ -58,9 +62,8 @@ def main() -> int:
         f"{'backlog s':>9}  verdict"
     )
     try:
-        app.connect()
-        app.start()
-        driver = app.driver()
+        cluster.start()
+        driver = cluster.driver()
         sf.delay = args.sf_delay
         offset = 0
         for rate in rates:
@@ -87,7 +90,7 @@ def main() -> int:
                 break
             best = rate
     finally:
-        app.stop()
+        cluster.stop()
         sf.stop()
         slack.stop()
     print(f"highest sustained rate met: {best if best is not None else 'none'} lookups/s")
