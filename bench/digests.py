@@ -33,7 +33,7 @@ from urllib.parse import parse_qs
 
 from cryptography.fernet import Fernet
 
-from bot.digests.engine import METADATA_EVENT
+from bot.digests.history import METADATA_EVENT
 from storage.db import Database
 from storage.digest_store import CLAIMED, POSTED, SKIPPED, DigestRun, DigestStore
 from storage.times import utcnow

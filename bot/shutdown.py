@@ -7,8 +7,11 @@
    modal submissions, work after an ack, flow steps) and the jobs the digest and flow
    schedulers are running (no new job fires once they are stopped).
 3. Leases not in use are handed back (the salesforce_record poller's), tasks still queued are
-   dropped (their runs are claimed in the database; ``FlowEngine.recover`` and the digest
-   engine's take-over pick them up in the next process), and the process exits 0.
+   dropped and their claims handed back: flow runs whose first step never began
+   (``FlowEngine.release_queued``) and digest runs not being posted
+   (``DigestEngine.hand_back_claims``) get a heartbeat long past, so the next process's
+   ``FlowEngine.recover`` and digest take-over run them at their next tick instead of once
+   the lease has run out. Then the process exits 0.
 
 Work cut off by the deadline is not repeated blindly: a flow run keeps its claim and its steps'
 states, so the next process resumes it (no step started) or ends it as failed / outcome
@@ -112,6 +115,7 @@ class Shutdown:
             poller.release()  # the next process polls at once
         for pool in list(POOLS.values()):
             pool.shutdown(wait=False, cancel_futures=True)
+        self._hand_back_claims()
         clean = requests_done and pools_done and schedulers_done
         if not clean:
             busy = {name: (p.queued, p.running) for name, p in POOLS.items() if not p.idle()}
@@ -125,6 +129,20 @@ class Shutdown:
                 schedulers_done,
             )
         return clean
+
+    def _hand_back_claims(self) -> None:
+        """Flow runs still queued and digest runs not being posted go back to the database for
+        the next process (no step or post of theirs began, so running them there is safe)."""
+        releases: list[Callable[[], object]] = []
+        if self.flow_scheduler is not None:
+            releases.append(self.flow_scheduler.engine.release_queued)
+        if self.digest_scheduler is not None:
+            releases.append(self.digest_scheduler.engine.hand_back_claims)
+        for release in releases:
+            try:
+                release()
+            except Exception:  # the leases run out instead
+                logger.exception("could not hand back claims")
 
     def _stop_schedulers(self) -> list[threading.Thread]:
         """Stop the schedulers firing and wait for their running jobs, each on a thread (so the

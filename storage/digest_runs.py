@@ -21,6 +21,7 @@ from storage.models import DigestRunRow
 from storage.times import as_utc, utcnow
 
 CLAIMED, POSTED, FAILED, SKIPPED, MISSED = "claimed", "posted", "failed", "skipped", "missed"
+RELEASED_CLAIM = datetime(2000, 1, 1, tzinfo=UTC)  # a handed-back claim: older than any lease
 RUNS = cast(Table, DigestRunRow.__table__)  # for the statements that write many runs at once
 # ids per IN (...) list: well under SQLite's and PostgreSQL's limits on bound parameters
 CHUNK = 500
@@ -199,6 +200,22 @@ class DigestRuns:
                 .execution_options(synchronize_session=False)
             )
             return getattr(renewed, "rowcount", 0) == 1
+
+    def release(self, claimed_by: str, *, keep: set[int]) -> int:
+        """Hand back the unfinished claims of ``claimed_by`` except ``keep`` (a clean stop):
+        their lease is set long past, so the next ``take_over`` may have them at once."""
+        with self.db.session() as s:
+            released = s.execute(
+                update(DigestRunRow)
+                .where(
+                    DigestRunRow.state == CLAIMED,
+                    DigestRunRow.claimed_by == claimed_by,
+                    DigestRunRow.id.not_in(sorted(keep)),
+                )
+                .values(claimed_at=RELEASED_CLAIM)
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(released, "rowcount", 0))
 
     def stale_claims(self, older_than: datetime) -> list[DigestRun]:
         with self.db.session() as s:

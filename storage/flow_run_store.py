@@ -8,8 +8,6 @@ one process resumes a paused run. Asks are in ``storage.flow_ask_store``.
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,82 +17,21 @@ from sqlalchemy.exc import IntegrityError
 from storage.audit_store import AuditEntry, audit_row
 from storage.db import Database
 from storage.flow_ask_store import count_api_calls
+from storage.flow_run_records import (
+    FINISHED,
+    RUNNING,
+    SKIPPED,
+    StoredRun,
+    StoredStep,
+    dumps,
+    stored_run,
+    stored_step,
+)
 from storage.models import FlowRunRow, FlowRunStepRow
-from storage.times import as_utc, utcnow
+from storage.times import as_utc
 
-RUNNING, WAITING, SUCCEEDED, FAILED = "running", "waiting", "succeeded", "failed"
-OUTCOME_UNKNOWN, SKIPPED = "outcome_unknown", "skipped"
-FINISHED = (SUCCEEDED, FAILED, OUTCOME_UNKNOWN, SKIPPED)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str)
-
-
-@dataclass(frozen=True)
-class StoredStep:
-    seq: int
-    path: str
-    step_id: str | None
-    kind: str
-    status: str
-    input: Any
-    output: Any
-    error: str | None
-
-
-@dataclass(frozen=True)
-class StoredRun:
-    id: int
-    flow_id: int
-    flow_name: str
-    flow_version: int
-    trigger_key: str
-    trigger_kind: str
-    status: str
-    event: dict[str, Any]
-    state: dict[str, Any]
-    steps_executed: int
-    scheduled_for: datetime | None
-    claimed_by: str | None
-    started_at: datetime
-    finished_at: datetime | None
-    error: str | None
-    steps: list[StoredStep] = field(default_factory=list)
-
-
-def _run(row: FlowRunRow, steps: list[StoredStep] | None = None) -> StoredRun:
-    return StoredRun(
-        id=row.id,
-        flow_id=row.flow_id,
-        flow_name=row.flow_name,
-        flow_version=row.flow_version,
-        trigger_key=row.trigger_key,
-        trigger_kind=row.trigger_kind,
-        status=row.status,
-        event=json.loads(row.event or "{}"),
-        state=json.loads(row.state or "{}"),
-        steps_executed=row.steps_executed,
-        scheduled_for=as_utc(row.scheduled_for),
-        claimed_by=row.claimed_by,
-        started_at=as_utc(row.started_at) or utcnow(),
-        finished_at=as_utc(row.finished_at),
-        error=row.error,
-        steps=steps or [],
-    )
-
-
-def _step(row: FlowRunStepRow) -> StoredStep:
-    return StoredStep(
-        seq=row.seq,
-        path=row.path,
-        step_id=row.step_id,
-        kind=row.kind,
-        status=row.status,
-        input=json.loads(row.input) if row.input else None,
-        output=json.loads(row.output) if row.output else None,
-        error=row.error,
-    )
+# A released run's heartbeat: older than any lease, so the next ``recover`` takes it over.
+RELEASED_HEARTBEAT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 class FlowRunStore:
@@ -129,7 +66,7 @@ class FlowRunStore:
                     trigger_key=trigger_key[:255],
                     trigger_kind=trigger_kind,
                     status=status,
-                    event=_dumps(event),
+                    event=dumps(event),
                     state="{}",
                     steps_executed=0,
                     scheduled_for=scheduled_for.astimezone(UTC) if scheduled_for else None,
@@ -141,7 +78,7 @@ class FlowRunStore:
                 )
                 s.add(row)
                 s.flush()
-                return _run(row)
+                return stored_run(row)
         except IntegrityError:
             return None
 
@@ -165,7 +102,7 @@ class FlowRunStore:
             s.execute(
                 update(FlowRunRow)
                 .where(FlowRunRow.id == run_id)
-                .values(state=_dumps(state), steps_executed=steps_executed, heartbeat_at=now)
+                .values(state=dumps(state), steps_executed=steps_executed, heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             )
 
@@ -240,12 +177,33 @@ class FlowRunStore:
             )
             return getattr(done, "rowcount", 0) == 1
 
+    def release_unstarted(self, run_ids: list[int], held_by: str) -> int:
+        """Hand back runs ``held_by`` claimed and never began (a clean stop): still running,
+        still held by it, no step recorded. Their heartbeat is set long past, so whichever
+        process runs ``FlowEngine.recover`` next starts them; returns how many."""
+        if not run_ids:
+            return 0
+        started = select(FlowRunStepRow.id).where(FlowRunStepRow.run_id == FlowRunRow.id)
+        with self.db.session() as s:
+            done = s.execute(
+                update(FlowRunRow)
+                .where(
+                    FlowRunRow.id.in_(run_ids),
+                    FlowRunRow.status == RUNNING,
+                    FlowRunRow.claimed_by == held_by,
+                    ~started.exists(),
+                )
+                .values(heartbeat_at=RELEASED_HEARTBEAT)
+                .execution_options(synchronize_session=False)
+            )
+            return int(getattr(done, "rowcount", 0))
+
     def get(self, run_id: int, *, with_steps: bool = False) -> StoredRun | None:
         with self.db.session() as s:
             row = s.get(FlowRunRow, run_id)
             if row is None:
                 return None
-            return _run(row, self._steps(s, [run_id]).get(run_id) if with_steps else None)
+            return stored_run(row, self._steps(s, [run_id]).get(run_id) if with_steps else None)
 
     def stale_running(self, older_than: datetime) -> list[StoredRun]:
         """Runs still ``running`` whose process has not written for a while (it died)."""
@@ -255,7 +213,7 @@ class FlowRunStore:
                     FlowRunRow.status == RUNNING, FlowRunRow.heartbeat_at < older_than
                 )
             ).scalars()
-            return [_run(r) for r in rows]
+            return [stored_run(r) for r in rows]
 
     def purge(self, older_than: datetime) -> int:
         """Forget finished runs started before ``older_than`` (their steps and asks go too)."""
@@ -287,7 +245,7 @@ class FlowRunStore:
                 step_id=step_id,
                 kind=kind,
                 status=RUNNING,
-                input=None if input is None else _dumps(input),
+                input=None if input is None else dumps(input),
                 started_at=now,
             )
             s.add(row)
@@ -306,9 +264,9 @@ class FlowRunStore:
     ) -> None:
         values: dict[str, Any] = {"status": status, "finished_at": now, "error": error}
         if output is not None:
-            values["output"] = _dumps(output)
+            values["output"] = dumps(output)
         if input is not None:
-            values["input"] = _dumps(input)
+            values["input"] = dumps(input)
         with self.db.session() as s:
             s.execute(
                 update(FlowRunStepRow)
@@ -351,8 +309,8 @@ class FlowRunStore:
                         step_id=step_id,
                         kind=kind,
                         status=status,
-                        input=None if input is None else _dumps(input),
-                        output=None if output is None else _dumps(output),
+                        input=None if input is None else dumps(input),
+                        output=None if output is None else dumps(output),
                         error=error,
                         started_at=now,
                         finished_at=now,
@@ -361,9 +319,9 @@ class FlowRunStore:
             else:
                 values: dict[str, Any] = {"status": status, "finished_at": now, "error": error}
                 if output is not None:
-                    values["output"] = _dumps(output)
+                    values["output"] = dumps(output)
                 if input is not None:
-                    values["input"] = _dumps(input)
+                    values["input"] = dumps(input)
                 s.execute(
                     update(FlowRunStepRow)
                     .where(FlowRunStepRow.id == row_id)
@@ -376,7 +334,7 @@ class FlowRunStore:
                     FlowRunRow.id == run_id,
                     *([FlowRunRow.claimed_by == held_by] if held_by is not None else []),
                 )
-                .values(state=_dumps(state), steps_executed=steps_executed, heartbeat_at=now)
+                .values(state=dumps(state), steps_executed=steps_executed, heartbeat_at=now)
                 .execution_options(synchronize_session=False)
             )
             if api_calls is not None and api_calls[1]:
@@ -392,7 +350,7 @@ class FlowRunStore:
                     FlowRunStepRow.run_id == run_id, FlowRunStepRow.status == RUNNING
                 )
             ).scalars()
-            return [_step(r) for r in rows]
+            return [stored_step(r) for r in rows]
 
     @staticmethod
     def _steps(s: Any, run_ids: list[int]) -> dict[int, list[StoredStep]]:
@@ -404,7 +362,7 @@ class FlowRunStore:
                 .order_by(FlowRunStepRow.run_id, FlowRunStepRow.seq)
             ).scalars()
             for r in rows:
-                out[r.run_id].append(_step(r))
+                out[r.run_id].append(stored_step(r))
         return out
 
     # -- reading runs ----------------------------------------------------------------------
@@ -417,7 +375,7 @@ class FlowRunStore:
         with self.db.session() as s:
             rows = list(s.execute(query.limit(limit)).scalars())
             steps = self._steps(s, [r.id for r in rows])
-            return [_run(r, steps[r.id]) for r in rows]
+            return [stored_run(r, steps[r.id]) for r in rows]
 
     def last_run(self, flow_id: int) -> StoredRun | None:
         with self.db.session() as s:
@@ -427,7 +385,7 @@ class FlowRunStore:
                 .order_by(FlowRunRow.started_at.desc(), FlowRunRow.id.desc())
                 .limit(1)
             ).scalar_one_or_none()
-            return None if row is None else _run(row)
+            return None if row is None else stored_run(row)
 
     def last_scheduled(self, flow_id: int) -> datetime | None:
         with self.db.session() as s:

@@ -14,7 +14,7 @@ from actions.flows.ports import Destination, FlowSlackError, PostedMessage, Trig
 from actions.flows.runner import StepRunner, TraceRecorder
 from actions.flows.state import RunState, StepOutcome
 from actions.flows.step_kinds import RunContext, StepServices
-from storage.flow_run_store import SUCCEEDED
+from storage.flow_run_records import SUCCEEDED
 from storage.times import utcnow
 
 

@@ -24,13 +24,13 @@ from typing import Any
 
 from actions.context import ActionContext
 from actions.flows import notices
-from actions.flows.action_steps import READ_ONLY
 from actions.flows.flows_cache import Flow, FlowsCache
 from actions.flows.guards import ApiBudget, RateLimit
 from actions.flows.loader import parse_document
 from actions.flows.matching import match_groups, trigger_accepts
 from actions.flows.model import FlowDefinition, walk
 from actions.flows.ports import FlowSlack, PostedMessage, TriggerEvent
+from actions.flows.recovery import recover_runs
 from actions.flows.runner import DatabaseRecorder, StepRunner
 from actions.flows.state import LostClaim, Paused, RunState, StepOutcome
 from actions.flows.step_kinds import BUDGET_USED_UP, RunContext, StepServices
@@ -39,15 +39,8 @@ from actions.metrics import FLOW_RUNS
 from actions.pools import TrackedPool
 from storage.audit_store import AuditStore
 from storage.flow_ask_store import ASK_ANSWERED, ASK_TIMED_OUT, ASK_WAITING, FlowAskStore, StoredAsk
-from storage.flow_run_store import (
-    FAILED,
-    OUTCOME_UNKNOWN,
-    RUNNING,
-    SKIPPED,
-    SUCCEEDED,
-    FlowRunStore,
-    StoredRun,
-)
+from storage.flow_run_records import FAILED, OUTCOME_UNKNOWN, RUNNING, SKIPPED, SUCCEEDED, StoredRun
+from storage.flow_run_store import FlowRunStore
 from storage.flow_store import FlowStore
 from storage.times import utcnow
 
@@ -91,6 +84,7 @@ class FlowEngine:
         self._active = 0
         self._idle = threading.Condition()
         self._claiming = threading.Lock()
+        self._queued: set[int] = set()  # runs claimed here whose first step has not begun
 
     # -- which flows ---------------------------------------------------------------------
 
@@ -179,7 +173,7 @@ class FlowEngine:
         else:
             if recent == 0:
                 self.store.clear_throttle_told(flow.id)
-            self._submit(self._first_run, flow, run, event)
+            self._submit(self._first_run, flow, run, event, queued_run=run.id)
         return run.id
 
     def spend_api_calls(self, calls: int) -> bool:
@@ -234,12 +228,21 @@ class FlowEngine:
 
     # -- running -------------------------------------------------------------------------
 
-    def _submit(self, fn: Callable[..., None], *args: Any) -> None:
+    def _submit(self, fn: Callable[..., None], *args: Any, queued_run: int | None = None) -> None:
+        """Run ``fn`` on the pool. ``queued_run``: a claimed run that ``release_queued`` may
+        hand back until ``fn`` begins."""
         with self._idle:
             self._active += 1
+            if queued_run is not None:
+                self._queued.add(queued_run)
 
         def work() -> None:
             try:
+                with self._idle:
+                    if queued_run is not None:
+                        if queued_run not in self._queued:
+                            return  # handed back at shutdown: another process runs it
+                        self._queued.discard(queued_run)
                 fn(*args)
             except Exception:  # the run records its own failures; this is a bug
                 logger.exception("flow work failed")
@@ -338,40 +341,13 @@ class FlowEngine:
     # -- recovery ------------------------------------------------------------------------
 
     def recover(self, now: datetime | None = None) -> int:
-        """Runs whose process died: run again if no step had started, else end them (failed,
-        or outcome_unknown when a write was under way) and tell the owner."""
-        now = now or self.now()
-        count = 0
-        for run in self.runs_store.stale_running(now - self.lease):
-            stored = self.store.get_by_id(run.flow_id)
-            run_full = self.runs_store.get(run.id, with_steps=True)
-            if stored is None or run_full is None:
-                continue
-            if not run_full.steps:
-                if self.runs_store.take_over(
-                    run.id, run.claimed_by, self.process, stale_before=now - self.lease, now=now
-                ):
-                    count += 1
-                    self._submit(self._first_run, Flow.of(stored), run, TriggerEvent(**run.event))
-                continue
-            in_flight = [s for s in run_full.steps if s.status == RUNNING]
-            unknown = any(s.kind not in READ_ONLY and s.kind != "if" for s in in_flight)
-            status = OUTCOME_UNKNOWN if unknown else FAILED
-            error = "sfbot stopped during this run" + (
-                f" while step {in_flight[0].step_id or in_flight[0].path} was under way"
-                if in_flight
-                else ""
-            )
-            if self.runs_store.take_over(
-                run.id, run.claimed_by, self.process, stale_before=now - self.lease, now=now
-            ) and self.runs_store.move(run.id, RUNNING, status, now=now, error=error):
-                count += 1
-                FLOW_RUNS.labels(status).inc()
-                text = (notices.run_outcome_unknown if unknown else notices.run_failed)(
-                    run.flow_name, run.id, error
-                )
-                notices.send_dm(self.slack, stored.owner_user_id, text)
-        return count
+        """Runs whose process died (or that a stopping process handed back): see
+        ``actions.flows.recovery``. Returns how many were restarted or ended."""
+        return recover_runs(self, now or self.now())
+
+    def rerun(self, flow: Flow, run: StoredRun) -> None:
+        """Run a taken-over run that never began from its first step, on the pool."""
+        self._submit(self._first_run, flow, run, TriggerEvent(**run.event), queued_run=run.id)
 
     # -- reading and changing flows (CLI and /sf flow) ------------------------------------
 
@@ -396,6 +372,18 @@ class FlowEngine:
         """Tests and shutdown: wait until no run is executing in this process."""
         with self._idle:
             return self._idle.wait_for(lambda: self._active == 0, timeout)
+
+    def release_queued(self) -> int:
+        """Shutdown: hand back the runs claimed here that are still waiting in the queue (none
+        of their steps began), so the next process's ``recover`` runs them at its next tick
+        instead of once the lease has run out. Returns how many."""
+        with self._idle:
+            run_ids = sorted(self._queued)
+            self._queued.clear()
+        released = self.runs_store.release_unstarted(run_ids, self.process)
+        if released:
+            logger.info("handed back %d queued flow runs: %s", released, run_ids)
+        return released
 
     def shutdown(self) -> None:
         """Stop the worker pool (runs under way finish their current step)."""

@@ -15,7 +15,8 @@ from actions.flows.action_steps import FLOW_ACTIONS, READ_ONLY
 from actions.flows.model import IF, MAX_NESTING, MAX_STEPS_PER_RUN, Step
 from actions.flows.state import LostClaim, Paused, StepOutcome, Stopped, parse_path
 from actions.flows.step_kinds import HANDLERS, RunContext, StepServices
-from storage.flow_run_store import FAILED, SUCCEEDED, FlowRunStore
+from storage.flow_run_records import FAILED, SUCCEEDED
+from storage.flow_run_store import FlowRunStore
 
 logger = logging.getLogger(__name__)
 NOT_SENT = "not_sent"  # a write in a dry run

@@ -27,7 +27,7 @@ from actions.flows.flows_cache import Flow
 from actions.flows.model import ScheduleTrigger
 from actions.flows.ports import SCHEDULE, TriggerEvent
 from actions.flows.record_poller import RecordPoller
-from storage.flow_run_store import SKIPPED
+from storage.flow_run_records import SKIPPED
 
 logger = logging.getLogger(__name__)
 RECONCILE_ID = "sfbot:flows:reconcile"

@@ -27,7 +27,7 @@ from actions.objects import OBJECTS, _checksum, object_spec
 from actions.registry import record_ids
 from storage.audit_store import AuditEntry
 from storage.flow_ask_store import FlowAskStore
-from storage.flow_run_store import FAILED, OUTCOME_UNKNOWN
+from storage.flow_run_records import FAILED, OUTCOME_UNKNOWN
 
 logger = logging.getLogger(__name__)
 BUDGET_USED_UP = "the flows' daily Salesforce API budget is used up; flows resume tomorrow (UTC)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from storage.flow_run_store import StoredRun
+from storage.flow_run_records import StoredRun
 from storage.flow_store import StoredFlow
 
 

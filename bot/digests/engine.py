@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +41,7 @@ from bot.digests.batch import (
     share_groups,
     window_for,
 )
+from bot.digests.history import METADATA_EVENT, find_posted
 from bot.digests.pacing import ChannelPacer, SharedQueries
 from bot.digests.schedule import DigestTrigger, Schedule, fire_times, next_fire, trigger_for
 from storage.digest_store import (
@@ -57,7 +59,6 @@ from storage.times import utcnow
 
 logger = logging.getLogger(__name__)
 
-METADATA_EVENT = "sfbot_digest_run"
 ON_TIME_SLACK = timedelta(minutes=2)
 
 
@@ -97,8 +98,24 @@ class DigestEngine:
         init=False, repr=False, default_factory=dict
     )
 
+    _posting: set[int] = field(init=False, repr=False, default_factory=set)  # runs being posted
+    _stopping: bool = field(init=False, repr=False, default=False)  # hand_back_claims ran
+
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="sfbot-digest")
+        self._posting_lock = threading.Lock()
+
+    def hand_back_claims(self) -> int:
+        """Shutdown: no post begins from now on, and the runs claimed here that are not being
+        posted are handed back, so the next process's ``recover`` takes them over at its next
+        tick (it looks for the message in the channel first, then posts). Returns how many."""
+        with self._posting_lock:
+            self._stopping = True
+            posting = set(self._posting)
+        released = self.store.release(self.owner, keep=posting)
+        if released:
+            logger.info("handed back %d claimed digest runs", released)
+        return released
 
     # -- what is due -----------------------------------------------------------------------
 
@@ -145,6 +162,8 @@ class DigestEngine:
         """Claim and run every due time of these digests (see bot.digests.batch): their
         definitions and last runs in one read, one claim per group that shares a query or a
         channel."""
+        if self._stopping:  # handed back at shutdown: claim nothing more
+            return []
         started = time.monotonic()
         digests = [d for d in self.store.get_many(digest_ids) if not d.paused]
         if not digests:
@@ -200,6 +219,8 @@ class DigestEngine:
 
     def recover(self) -> list[RunOutcome]:
         """Finish runs whose holder died after claiming them (see the module docstring)."""
+        if self._stopping:
+            return []
         now = self.clock.now()
         outcomes = []
         jobs = []
@@ -209,7 +230,7 @@ class DigestEngine:
             if run is None or digest is None:
                 continue
             try:
-                ts = self.find_posted(digest, run)
+                ts = find_posted(self.client, digest.channel_id, run)
             except SlackApiError as exc:
                 outcomes.append(self._failed(digest, run, f"Slack: {exc.response.get('error')}"))
                 continue
@@ -225,30 +246,6 @@ class DigestEngine:
                 self._finish(run.id, MISSED, now=now, error="sfbot stopped during this run")
                 outcomes.append(RunOutcome(digest.id, run.scheduled_for, MISSED))
         return outcomes + self.execute_many(jobs)
-
-    def find_posted(self, digest: Digest, run: DigestRun) -> str | None:
-        """The ts of the message already posted for ``run``, from its metadata, if any."""
-        # Whoever posted it claimed the run at or after its scheduled time (``claimed_at`` is
-        # the taker's own claim by now); 5 minutes of margin for clocks that disagree.
-        oldest = run.scheduled_for - timedelta(minutes=5)
-        cursor = None
-        for _page in range(10):
-            resp = self.client.conversations_history(
-                channel=digest.channel_id,
-                oldest=f"{oldest.timestamp():.6f}",
-                include_all_metadata=True,
-                limit=200,
-                cursor=cursor,
-            )
-            for message in resp.get("messages") or []:
-                meta: dict[str, Any] = message.get("metadata") or {}
-                payload = meta.get("event_payload") or {}
-                if meta.get("event_type") == METADATA_EVENT and payload.get("run_id") == run.id:
-                    return str(message["ts"])
-            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                return None
-        return None
 
     # -- the runs this process holds ---------------------------------------------------------
 
@@ -333,8 +330,20 @@ class DigestEngine:
         return self.store.renew(run.id, self.owner, now=now)
 
     def _post(self, post: Post) -> tuple[RunOutcome, Finish | None]:
+        run = post.job.run
+        self.pacer.wait(post.job.digest.channel_id)
+        with self._posting_lock:
+            if self._stopping:  # handed back: the next process posts it
+                return RunOutcome(post.job.digest.id, run.scheduled_for, "handed_back"), None
+            self._posting.add(run.id)
+        try:
+            return self._post_held(post)
+        finally:
+            with self._posting_lock:
+                self._posting.discard(run.id)
+
+    def _post_held(self, post: Post) -> tuple[RunOutcome, Finish | None]:
         digest, run = post.job.digest, post.job.run
-        self.pacer.wait(digest.channel_id)
         if not self._still_holds(run):
             # Taken over after our lease ran out: the taker posts (or finds our post).
             return RunOutcome(digest.id, run.scheduled_for, "taken_over"), None
@@ -362,32 +371,6 @@ class DigestEngine:
             late=post.job.late,
         )
         return RunOutcome(digest.id, run.scheduled_for, POSTED, ts), finish
-
-    def preview(self, digest: Digest, user_id: str) -> RunOutcome:
-        """Run now: the digest as it would post, sent to ``user_id`` only (a DM)."""
-        now = self.clock.now()
-        window = window_for(digest, now, self.store.last_posted_many([digest.id]).get(digest.id))
-        soql = build_query(digest.kind, digest.params, window)
-        rows = fetch_kind_rows(self.actions, digest.kind, soql)
-        items = to_items(self.actions, digest.kind, digest.params, rows)
-        blocks = digest_blocks(
-            name=digest.name,
-            kind_label=KINDS[digest.kind].label,
-            period_start=window.start,
-            period_end=window.end,
-            tz_name=digest.timezone,
-            items=items,
-            ran_at=now,
-            next_run=self.next_run(digest, now),
-            preview=True,
-        )
-        resp = self.client.chat_postMessage(
-            channel=user_id,
-            text="Preview: " + digest_fallback_text(digest.name, len(items)),
-            blocks=blocks,
-            unfurl_links=False,
-        )
-        return RunOutcome(digest.id, now, "preview", str(resp["ts"]))
 
     def _failed(self, digest: Digest, run: DigestRun, error: str) -> RunOutcome:
         if not self.store.holds(run.id, self.owner):

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.digests.engine import METADATA_EVENT
+from bot.digests.history import METADATA_EVENT
 from tests.fakes.salesforce import SalesforceEmulator
 from tests.fakes.slack import FakeSlack
 

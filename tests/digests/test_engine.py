@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.digests.engine import METADATA_EVENT, DigestEngine, SharedQueries
+from bot.digests.engine import DigestEngine, SharedQueries
+from bot.digests.history import METADATA_EVENT
+from bot.digests.preview import preview_digest
 from storage.digest_store import FAILED, POSTED, SKIPPED, DigestStore
 from tests.digests import (
     FakeClock,
@@ -414,7 +416,7 @@ def test_preview_goes_to_the_user_only(
     add_cases(emu, 2, opened=START - timedelta(days=3))
     digest = make_digest()
     clock.set(at(MONDAY, "11:00"))
-    outcome = engine.preview(digest, OWNER)
+    outcome = preview_digest(engine, digest, OWNER)
     assert outcome.state == "preview"
     assert slack.messages(CHANNEL) == []
     (dm,) = slack.messages(dm_channel(OWNER))

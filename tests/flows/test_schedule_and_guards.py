@@ -198,7 +198,7 @@ def test_a_run_taken_over_is_not_run_twice(apply, engine, make_engine, ctx, cloc
         == []
     )
     slow = make_engine()
-    slow._submit = lambda fn, *args: queued.append((fn, args))  # type: ignore[method-assign]
+    slow._submit = lambda fn, *args, **_kw: queued.append((fn, args))  # type: ignore[method-assign]
     queued: list = []
     slow.start(slow.flow("queued"), message("go", channel="C0SALES001"))
     clock.advance(minutes=11)

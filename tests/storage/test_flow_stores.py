@@ -11,7 +11,8 @@ import pytest
 
 from storage.db import Database
 from storage.flow_ask_store import ASK_ANSWERED, ASK_TIMED_OUT, FlowAskStore
-from storage.flow_run_store import RUNNING, FlowRunStore
+from storage.flow_run_records import RUNNING
+from storage.flow_run_store import FlowRunStore
 from storage.flow_store import FlowStore
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from bot.blocks.digest_form import form_from_view, form_of_digest
 from bot.blocks.digest_modal import digest_modal, refused_view, timezone_option
 from bot.blocks.text import escape_mrkdwn
+from bot.digests.preview import preview_digest
 from bot.ids import ActionId
 from bot.listeners.views.digest import ADMINS_ONLY, default_timezone, list_message
 from bot.modal_submit import forged_view
@@ -135,7 +136,7 @@ def on_run_now(
         services.run_audited(
             SlackOrigin.of(body),
             "digest_run_now",
-            lambda: services.digests.preview(digest, user_id),
+            lambda: preview_digest(services.digests, digest, user_id),
             object_name=digest.kind,
             record_ids=[],
         )
