@@ -20,6 +20,7 @@ that (a dead network path) is still found by the pings, within 12-15 s at 3 s.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import select
@@ -87,6 +88,18 @@ class SfbotSocketModeClient(SocketModeClient):
             logger.info("the Socket Mode connection was closed without a goodbye; reconnecting")
             session.disconnect()
         super()._monitor_current_session()
+
+    def close(self) -> None:
+        """A clean stop: cut the socket first, so the reader thread blocked in ``recv`` returns
+        now rather than at its receive timeout (seconds), then let slack_sdk close the rest.
+        Slack re-sends what was not acked on this socket to the app's other connections."""
+        self.closed = True
+        self.auto_reconnect_enabled = False  # the monitor must not open a new one meanwhile
+        sock = getattr(self.current_session, "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        super().close()
 
     def log_close(self, code: int, reason: str | None) -> None:
         """on_close listener: Slack or the network closed a socket."""

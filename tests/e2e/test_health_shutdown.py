@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -100,3 +101,33 @@ def test_sigterm_past_the_deadline_still_exits_0_and_says_so(fresh, sf, slack):
     assert stop_with_sigterm(fresh) == 0
     log = fresh.log()
     assert "shutdown deadline (1.0s) reached" in log and "sfbot stopped at the deadline" in log
+
+
+def test_while_draining_readyz_is_503_and_new_connections_are_refused(fresh, sf, slack):
+    """A connection the load balancer already holds (keep-alive) sees ``shutting_down``; a new
+    one is refused, so nginx passes it to another replica."""
+    fresh.connect()
+    fresh.start()
+    kept = requests.Session()
+    assert kept.get(f"{fresh.url}/readyz", timeout=10).status_code == 200
+    driver = fresh.driver()
+    view = open_create(driver, slack, "create account")
+    sf.hang_next("sobjects/Account", 5.0)  # keeps the process draining for a while
+    r = driver.view_submission(
+        view, create_values("account", **{NAME: unique("Drain Check ")}), user_id=AGENT
+    )
+    assert r.ack_in_time
+    assert fresh.process is not None
+    fresh.process.send_signal(signal.SIGTERM)
+    ready = kept.get(f"{fresh.url}/readyz", timeout=10)
+    for _ in range(40):
+        if ready.status_code == 503:
+            break
+        time.sleep(0.1)
+        ready = kept.get(f"{fresh.url}/readyz", timeout=10)
+    assert ready.status_code == 503, ready.text
+    assert ready.json()["reasons"] == ["shutting_down"]
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{fresh.url}/healthz", timeout=5)
+    assert fresh.process.wait(timeout=90) == 0
+    assert "sfbot stopped cleanly" in fresh.log()
