@@ -2,12 +2,12 @@
 
 Adding a kind is adding one ``DigestKind`` to ``KINDS``: a pydantic model of its parameters, a
 function that builds its one SOQL query (every value through ``format_soql``), and one that
-turns the rows into items. Slack-agnostic: the bot renders the items.
+turns the rows into items. Slack-agnostic: the bot renders the items. What an admin-written
+query (the ``custom`` kind) must be is checked in ``digest_custom_soql``.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,13 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from actions.context import ActionContext
+from actions.digest_custom_soql import MAX_ROWS, check_read_only_soql, with_row_limit
 from actions.digest_duplicates import DUPLICATES_KEY, duplicate_group_items, fetch_duplicate_groups
 from actions.digest_item import DigestItem
 from actions.errors import InvalidInput, invalid_input_from
 from actions.escaping import format_soql
 from actions.objects import BY_PREFIX, record_url
 
-MAX_ROWS = 200
 PRIORITY_RANK = {"high": 0, "medium": 1, "low": 2}
 
 
@@ -327,46 +327,6 @@ KINDS: dict[str, DigestKind] = {
         ),
     )
 }
-
-
-# -- custom SOQL: read-only, row limit -------------------------------------------------------
-
-_FORBIDDEN = re.compile(
-    r"\b(INSERT|UPDATE|DELETE|UPSERT|MERGE|UNDELETE|FOR\s+UPDATE|FOR\s+VIEW|FOR\s+REFERENCE)\b",
-    re.I,
-)
-_LIMIT = re.compile(r"\bLIMIT\s+(\d+)\s*(OFFSET\s+\d+\s*)?$", re.I)
-
-
-def check_read_only_soql(soql: str) -> str:
-    """A single SELECT statement, nothing that writes or locks: else InvalidInput."""
-    text = " ".join(soql.split())
-    if not re.match(r"^SELECT\s", text, re.I):
-        raise InvalidInput(
-            "a custom digest must be a SOQL SELECT", code="NOT_A_SELECT", fields=["soql"]
-        )
-    if ";" in text or _FORBIDDEN.search(_strip_literals(text)):
-        raise InvalidInput(
-            "a custom digest query may only read: no ';', FOR UPDATE/VIEW/REFERENCE or DML",
-            code="NOT_READ_ONLY",
-            fields=["soql"],
-        )
-    return text
-
-
-def _strip_literals(text: str) -> str:
-    return re.sub(r"'(?:\\.|[^'\\])*'", "''", text)
-
-
-def with_row_limit(soql: str, limit: int = MAX_ROWS) -> str:
-    """Enforce ``LIMIT <= limit`` on a custom query."""
-    text = check_read_only_soql(soql)
-    match = _LIMIT.search(_strip_literals(text))
-    if match is None:
-        return f"{text} LIMIT {limit}"
-    if int(match.group(1)) <= limit:
-        return text
-    return text[: match.start(1)] + str(limit) + text[match.end(1) :]
 
 
 # -- running ---------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ the JSON object or raises ``ForgedMetadata`` (bad mac, not JSON, not an object).
 
 The key is derived from the Slack signing secret (HMAC-SHA256 with a fixed label), so every
 replica sharing the secret agrees; until ``install_key`` runs (unit tests) a random key of
-this process is used. Every modal goes through these two functions.
+this process is used. Every modal goes through these two functions; a modal whose metadata
+is a pydantic model subclasses ``SignedMeta``, which seals ``dumps`` and checks the shape in
+``loads`` (a sealed object of the wrong shape is forged metadata too).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import hashlib
 import hmac
 import json
 import secrets
-from typing import Any
+from typing import Any, Self
+
+from pydantic import BaseModel, ValidationError
 
 from actions.errors import InvalidInput
 
@@ -72,3 +76,19 @@ def unseal(text: object) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ForgedMetadata("private_metadata is not a JSON object")
     return data
+
+
+class SignedMeta(BaseModel):
+    """A modal's ``private_metadata`` as a model: sealed by ``dumps``, checked by ``loads``."""
+
+    def dumps(self) -> str:
+        """The fields that differ from their defaults, sealed."""
+        return seal(self.model_dump(mode="json", exclude_defaults=True))
+
+    @classmethod
+    def loads(cls, text: str | None) -> Self:
+        """Raises ForgedMetadata unless sfbot wrote ``text`` and it has this model's shape."""
+        try:
+            return cls.model_validate(unseal(text))
+        except ValidationError as exc:
+            raise ForgedMetadata("private_metadata has the wrong shape") from exc

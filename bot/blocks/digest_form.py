@@ -9,13 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-
 from actions.digest_kinds import KINDS
 from bot.blocks.view_state import ViewState
 from bot.digests.schedule import Schedule
 from bot.ids import ActionId, BlockId
-from bot.signed_metadata import ForgedMetadata, seal, unseal
+from bot.signed_metadata import SignedMeta
 from storage.digest_store import Digest
 
 DEFAULT_KIND = "new_leads"
@@ -45,7 +43,7 @@ PARAM_BLOCKS: dict[str, str] = {
 POST_WHEN_EMPTY = "post_when_empty"
 
 
-class DigestMeta(BaseModel):
+class DigestMeta(SignedMeta):
     """The modal's ``private_metadata``: what is rendered, and where it came from."""
 
     digest_id: int | None = None  # editing this digest (else adding one)
@@ -53,17 +51,6 @@ class DigestMeta(BaseModel):
     schedule_type: str = "daily"  # the schedule type whose inputs are shown
     timezone: str | None = None  # the default time zone (the admin's, or the digest's)
     response_url: str | None = None  # the list message to refresh after an edit
-
-    def dumps(self) -> str:
-        return seal(self.model_dump(mode="json", exclude_defaults=True))
-
-    @classmethod
-    def loads(cls, text: str | None) -> DigestMeta:
-        """Raises ForgedMetadata unless sfbot wrote ``text``."""
-        try:
-            return cls.model_validate(unseal(text))
-        except ValidationError as exc:
-            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 @dataclass(frozen=True)

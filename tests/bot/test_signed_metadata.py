@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.signed_metadata import ForgedMetadata, install_key, seal, unseal
+from bot.signed_metadata import ForgedMetadata, SignedMeta, install_key, seal, unseal
 
 
 def test_round_trip_and_shared_key_across_replicas():
@@ -40,3 +40,24 @@ def test_a_signed_non_object_is_refused():
 
 def test_empty_metadata_is_an_empty_object():
     assert unseal("") == {} and unseal(None) == {}
+
+
+class _Meta(SignedMeta):
+    object: str
+    channel: str | None = None
+    attempt: int = 0
+
+
+def test_signed_meta_seals_only_what_differs_from_the_defaults():
+    install_key("secret-a")
+    sealed = _Meta(object="lead", attempt=2).dumps()
+    assert unseal(sealed) == {"object": "lead", "attempt": 2}
+    loaded = _Meta.loads(sealed)
+    assert isinstance(loaded, _Meta) and loaded == _Meta(object="lead", attempt=2)
+
+
+@pytest.mark.parametrize("data", [{}, {"object": "lead", "attempt": "many"}])
+def test_signed_meta_of_the_wrong_shape_is_forged(data):
+    install_key("secret-a")
+    with pytest.raises(ForgedMetadata, match="wrong shape"):
+        _Meta.loads(seal(data))

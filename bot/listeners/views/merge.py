@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
@@ -29,12 +29,12 @@ from bot.listeners.slack_calls import show_in_view, update_view
 from bot.merge_plan import build_plan, read_rows, row_name, row_url, shown
 from bot.modal_submit import Submission, SubmitOutcome, refuses_forged_metadata, submit
 from bot.services import Services, SlackOrigin, services_of
-from bot.signed_metadata import ForgedMetadata, seal, unseal
+from bot.signed_metadata import SignedMeta
 
 TITLE = "Merge records"
 
 
-class MergeMeta(BaseModel):
+class MergeMeta(SignedMeta):
     """private_metadata of the merge modal and of its confirmation."""
 
     object: str
@@ -42,17 +42,6 @@ class MergeMeta(BaseModel):
     channel: str | None = None
     master: str | None = None  # confirmation only
     picks: dict[str, str] = Field(default_factory=dict)  # field -> id of the record kept
-
-    def dumps(self) -> str:
-        return seal(self.model_dump(mode="json", exclude_defaults=True))
-
-    @classmethod
-    def loads(cls, text: str | None) -> MergeMeta:
-        """Raises ForgedMetadata unless sfbot wrote ``text``."""
-        try:
-            return cls.model_validate(unseal(text))
-        except ValidationError as exc:
-            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 # --------------------------------------------------------------------------- open

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import Field
 from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject
@@ -36,7 +36,7 @@ from bot.modal_submit import (
 )
 from bot.notify import tell_user
 from bot.services import Services, SlackOrigin
-from bot.signed_metadata import ForgedMetadata, seal, unseal
+from bot.signed_metadata import SignedMeta
 
 SEED_INPUTS: dict[str, str] = {
     BlockId.NAME: "name",
@@ -46,7 +46,7 @@ SEED_INPUTS: dict[str, str] = {
 }
 
 
-class RecordMeta(BaseModel):
+class RecordMeta(SignedMeta):
     """The modal's ``private_metadata`` (JSON, far below Slack's 3,000 characters)."""
 
     object: str | None = None  # the object whose fields the modal shows
@@ -62,17 +62,6 @@ class RecordMeta(BaseModel):
     # the values they were shown for when every rule allows saving ("Create anyway").
     attempt: int = 0
     allow_save_for: str | None = None
-
-    def dumps(self) -> str:
-        return seal(self.model_dump(mode="json", exclude_defaults=True))
-
-    @classmethod
-    def loads(cls, text: str | None) -> RecordMeta:
-        """Raises ForgedMetadata unless sfbot wrote ``text``."""
-        try:
-            return cls.model_validate(unseal(text))
-        except ValidationError as exc:
-            raise ForgedMetadata("private_metadata has the wrong shape") from exc
 
 
 def value_hash(value: str | None) -> str:

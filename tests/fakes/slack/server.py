@@ -1,14 +1,7 @@
 """FakeSlack: an in-process HTTP stand-in for the Slack Web API and response_urls.
 
-Wire facts used here (see also the per-method citations in ``webapi.py``):
-* Arguments arrive as querystring, ``application/x-www-form-urlencoded`` or ``application/json``;
-  JSON bodies require the token in ``Authorization: Bearer`` (no ``token`` field):
-  https://docs.slack.dev/apis/web-api and
-  https://docs.slack.dev/changelog/2017-10-keeping-up-with-the-jsons
-* Every answer is JSON with a top-level ``ok``; failures carry ``error``:
-  https://docs.slack.dev/apis/web-api#responses
-* Rate limiting answers HTTP 429 with a ``Retry-After`` header (seconds) and
-  ``{"ok": false, "error": "ratelimited"}``: https://docs.slack.dev/apis/web-api/rate-limits
+Wire facts used here (see also the per-method citations in ``webapi.py``, and how a Web API
+request is read and refused in ``api_requests.py``):
 * What Slack refuses because the app is wrong (unknown method, bad token or JSON, missing
   scope, bad arguments or blocks) is answered as Slack does AND kept in ``invalid_calls``,
   which fails any end-to-end test (tests/e2e/conftest.py).
@@ -19,9 +12,6 @@ Wire facts used here (see also the per-method citations in ``webapi.py``):
 
 from __future__ import annotations
 
-import contextlib
-import json
-import math
 import secrets
 import string
 import threading
@@ -29,13 +19,11 @@ import time
 from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
-from . import objects, responses, scopes, socket_mode, webapi
+from . import api_requests, objects, responses, scopes, socket_mode
 from .fixtures_links import LinkFixtures
 from .people import PeopleActions
-
-JSON_FIELDS = ("view", "blocks", "attachments", "metadata")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -329,99 +317,12 @@ class FakeSlack(PeopleActions, LinkFixtures):
     def _dispatch(self, verb: str, path: str, headers: Any, body: bytes) -> tuple[int, dict, bytes]:
         parts = urlsplit(path)
         if parts.path.startswith("/api/"):
-            return self._api(parts.path[len("/api/") :], verb, parts.query, headers, body)
+            return api_requests.handle_call(
+                self, parts.path[len("/api/") :], verb, parts.query, headers, body
+            )
         if parts.path.startswith("/response/") and verb == "POST":
             return self._response_post(parts.path[len("/response/") :], headers, body)
         return 404, {"Content-Type": "text/plain"}, b"not found"
-
-    def _api(self, method: str, verb: str, query: str, headers: Any, body: bytes):
-        ctype = (headers.get("Content-Type") or "").lower()
-        args: dict[str, Any] = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
-        is_json = ctype.startswith("application/json")
-        bad_body = False
-        if body and is_json:
-            try:
-                loaded = json.loads(body.decode("utf-8"))
-                args.update(loaded if isinstance(loaded, dict) else {})
-                bad_body = not isinstance(loaded, dict)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                bad_body = True
-        elif body:
-            form = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-            args.update({k: v[0] for k, v in form.items()})
-        raw_args = dict(args)
-        for key in JSON_FIELDS:  # form bodies carry these as JSON-encoded strings
-            if isinstance(args.get(key), str) and args[key]:
-                with contextlib.suppress(json.JSONDecodeError):
-                    args[key] = json.loads(args[key])
-        auth = headers.get("Authorization") or ""
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        if token is None and not is_json:
-            token = args.get("token")
-        args.pop("token", None)
-        call = {
-            "method": method,
-            "args": args,
-            "raw_args": raw_args,
-            "token": token,
-            "ts": self.clock(),
-            "http_method": verb,
-            "content_type": ctype,
-        }
-        status, extra_headers = 200, {}
-        with self._cond:
-            self.calls.append(call)
-            if bad_body:
-                resp = self.invalid(call, "invalid_json", ["[ERROR] the JSON body is malformed"])
-            elif not token:
-                resp = self.invalid(call, "not_authed", ["[ERROR] no token was sent"])
-            elif method == "apps.connections.open":  # app-level token only: socket_mode.py
-                resp = socket_mode.connections_open(self, token)
-            elif token.startswith("xapp-"):
-                resp = self.invalid(
-                    call,
-                    "not_allowed_token_type",
-                    ["[ERROR] an app-level token for a Web API method"],
-                )
-            elif token != self.bot_token:
-                resp = self.invalid(call, "invalid_auth", ["[ERROR] the token is not valid"])
-            elif self._fail.get(method):
-                f = self._fail[method].pop(0)
-                status, resp = f["status"], {"ok": False, "error": f["error"]}
-                if status == 429:
-                    extra_headers["Retry-After"] = str(f["retry_after"])
-            elif (wait := self._rate_wait(method, args.get("channel"))) is not None:
-                status, resp = 429, {"ok": False, "error": "ratelimited"}
-                extra_headers["Retry-After"] = str(wait)
-            elif method not in webapi.METHODS:
-                resp = self.invalid(
-                    call, "unknown_method", [f"[ERROR] unknown method {method}"], req_method=method
-                )
-            elif (refused := scopes.refuse(self, method, args)) is not None:
-                resp = self.invalid(
-                    call, "missing_scope", [f"[ERROR] the token lacks {refused['needed']}"]
-                )
-                resp.update(needed=refused["needed"], provided=refused["provided"])
-            else:
-                resp = scopes.redact(self, method, webapi.call_method(self, method, args, call))
-                if method == "chat.postMessage" and resp.get("ok"):
-                    self.app_posted(resp["channel"], resp["message"])
-            call["status"], call["response"] = status, resp
-            self._cond.notify_all()
-        payload = json.dumps(resp).encode("utf-8")
-        return status, {"Content-Type": "application/json; charset=utf-8", **extra_headers}, payload
-
-    def _rate_wait(self, method: str, channel: str | None) -> int | None:
-        now = self.clock()
-        for key in ((method, channel), (method, None)):
-            rule = self._rate.get(key)
-            if rule is None or (key[1] is not None and key[1] != channel):
-                continue
-            if rule["last"] is not None and now - rule["last"] < rule["interval"]:
-                return max(1, math.ceil(rule["interval"] - (now - rule["last"])))
-            rule["last"] = now
-            return None
-        return None
 
     def _response_post(self, rid: str, headers: Any, body: bytes):
         return responses.handle_post(self, rid, body)
