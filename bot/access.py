@@ -104,16 +104,19 @@ class AccessPolicy:
 
     def allowed(self, client: WebClient, user_id: str, action: str) -> bool:
         """May this (full member) user use ``action``? No list: everyone may."""
-        principals = self.store.access_list(action)
+        return self._on_list(client, user_id, self.store.access_list(action))
+
+    def offered(self, client: WebClient, user_id: str) -> frozenset[str]:
+        """The actions to offer this user (buttons on cards): every list read in one query."""
+        lists = self.store.access_lists()
+        return frozenset(a for a in ACCESS_ACTIONS if self._on_list(client, user_id, lists.get(a)))
+
+    def _on_list(self, client: WebClient, user_id: str, principals: list[str] | None) -> bool:
         if principals is None or user_id in principals:
             return True
         return any(
             user_id in self.group_members(client, p) for p in principals if p.startswith("S")
         )
-
-    def offered(self, client: WebClient, user_id: str) -> frozenset[str]:
-        """The actions to offer this user (buttons on cards)."""
-        return frozenset(a for a in ACCESS_ACTIONS if self.allowed(client, user_id, a))
 
     def group_members(self, client: WebClient, group_id: str) -> frozenset[str]:
         now = time.monotonic()
