@@ -163,6 +163,8 @@ class FlowEngine:
             )
         if run is None:
             return None
+        if skip:
+            FLOW_RUNS.labels(SKIPPED).inc()
         if skip == BUDGET_USED_UP:
             self.budget_used_up(day)
         elif skip:

@@ -180,12 +180,12 @@ class DigestEngine:
                 continue
             missed += [Claim(digest.id, t) for t in too_late]
             due += [Due(digest, Claim(digest.id, t, now - t > ON_TIME_SLACK)) for t in to_run]
-        outcomes = [
-            RunOutcome(r.digest_id, r.scheduled_for, MISSED)
-            for r in (
-                self.store.claim_many(missed, self.owner, now=now, state=MISSED) if missed else []
-            )
-        ]
+        recorded = (
+            self.store.claim_many(missed, self.owner, now=now, state=MISSED) if missed else []
+        )
+        if recorded:
+            DIGEST_RUNS.labels(MISSED).inc(len(recorded))
+        outcomes = [RunOutcome(r.digest_id, r.scheduled_for, MISSED) for r in recorded]
         by_id = {d.id: d for d in digests}
         jobs = [
             Job(by_id[run.digest_id], run, run.late)
