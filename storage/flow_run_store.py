@@ -251,12 +251,30 @@ class FlowRunStore(FlowStepStore):
 
     # -- reading runs ----------------------------------------------------------------------
 
-    def runs(self, flow_name: str | None = None, limit: int = 20) -> list[StoredRun]:
-        """Newest first, with their steps."""
+    def runs(
+        self,
+        flow_name: str | None = None,
+        limit: int = 20,
+        *,
+        before: int | None = None,
+        status: str | None = None,
+    ) -> list[StoredRun]:
+        """Newest first, with their steps; ``before``: only runs after that run in this order
+        (the next page), ``status``: only runs with it."""
         query = select(FlowRunRow).order_by(FlowRunRow.started_at.desc(), FlowRunRow.id.desc())
         if flow_name is not None:
             query = query.where(FlowRunRow.flow_name == flow_name)
+        if status is not None:
+            query = query.where(FlowRunRow.status == status)
         with self.db.session() as s:
+            if before is not None:
+                cursor = s.get(FlowRunRow, before)
+                if cursor is None:
+                    return []
+                query = query.where(
+                    (FlowRunRow.started_at < cursor.started_at)
+                    | ((FlowRunRow.started_at == cursor.started_at) & (FlowRunRow.id < before))
+                )
             rows = list(s.execute(query.limit(limit)).scalars())
             steps = self._steps(s, [r.id for r in rows])
             return [stored_run(r, steps[r.id]) for r in rows]
