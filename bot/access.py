@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.ids import COMMAND
-from bot.permissions import ACCESS_ACTIONS, Permission
+from bot.permissions import ACCESS_ACTIONS, ADMIN_COMMAND_OF, Permission
 from bot.slack_users import USER_CACHE_SECONDS, UserDirectory
 from storage.settings_store import SettingsStore
 
@@ -45,6 +45,9 @@ class Refusal:
 
 
 def admin_refusal(label: str) -> str:
+    """Names the command: ``label`` is `/sf <name>` or an id in ``ADMIN_COMMAND_OF``."""
+    if label in ADMIN_COMMAND_OF:
+        label = f"{COMMAND} {ADMIN_COMMAND_OF[label]}"
     if label.startswith(COMMAND):
         return f":lock: `{label}` is for sfbot admins only."
     return ":lock: That is for sfbot admins only."

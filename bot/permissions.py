@@ -78,6 +78,24 @@ BLOCK_ACTIONS: dict[str, Permission] = {
     ActionId.FLOW_PICK: MEMBER,
 }
 
+# The `/sf` subcommand each admin-only click and modal belongs to: its refusal names it
+# ("`/sf digest` is for sfbot admins only.")
+ADMIN_COMMAND_OF: dict[str, str] = {
+    ActionId.CONNECT_FLOW: "connect",
+    CallbackId.CONNECT_MODAL: "connect",
+    ActionId.DISCONNECT: "disconnect",
+    ActionId.DIGEST_RUN_NOW: "digest",
+    ActionId.DIGEST_TOGGLE: "digest",
+    ActionId.DIGEST_EDIT: "digest",
+    ActionId.DIGEST_DELETE: "digest",
+    ActionId.DIGEST_KIND: "digest",
+    ActionId.DIGEST_SCHEDULE_TYPE: "digest",
+    ActionId.DIGEST_TIMEZONE: "digest",
+    CallbackId.DIGEST_MODAL: "digest",
+    ActionId.FLOW_TOGGLE: "flow",
+    ActionId.FLOW_RUNS: "flow",
+}
+
 # view_submission / view_closed / block_actions in a modal, by the view's callback_id
 VIEWS: dict[str, Permission] = {
     CallbackId.CREATE_MODAL: Permission.CREATE_RECORD,

@@ -54,7 +54,7 @@ def crafted(driver, slack, kind: str, user: str, **fields) -> object:
     """An interaction payload with the right ids, built by hand (not from a rendered view)."""
     p = driver._common(kind, user)
     p.update(fields)
-    if kind in ("block_actions", "message_action"):
+    if kind in ("block_actions", "message_action") and "view" not in fields:
         p.setdefault("channel", {"id": CHANNEL, "name": "support"})
         p["response_url"] = slack.new_response_url(CHANNEL, user)
     p.setdefault("trigger_id", slack.issue_trigger_id(user))
@@ -175,12 +175,46 @@ def test_admin_commands_refused_to_members(driver, slack, sub):
 
 
 @pytest.mark.parametrize(
-    "action_id", ["sf_disconnect", "sf_digest_delete", "sf_digest_run_now", "sf_connect_flow"]
+    ("action_id", "command"),
+    [
+        ("sf_disconnect", "disconnect"),
+        ("sf_connect_flow", "connect"),
+        ("sf_digest_delete", "digest"),
+        ("sf_digest_run_now", "digest"),
+        ("sf_digest_toggle", "digest"),
+        ("sf_digest_edit", "digest"),
+        ("sf_flow_toggle", "flow"),
+        ("sf_flow_runs", "flow"),
+    ],
 )
-def test_crafted_admin_clicks_refused(driver, slack, sfbot, action_id):
+def test_crafted_admin_clicks_refused(driver, slack, sfbot, action_id, command):
+    """Refused by the middleware (the listeners no longer check), naming the command."""
     r = crafted(driver, slack, "block_actions", AGENT, actions=[button(action_id, "1")])
-    assert "admins only" in told(slack, r)
+    assert told(slack, r) == f":lock: `/sf {command}` is for sfbot admins only."
     assert cli_json(sfbot, "status", "--json", "--offline")["connected"] is True
+    entry = next(e for e in audit_entries(sfbot) if e["action"] == action_id)
+    assert (entry["outcome"], entry["error_code"]) == ("refused", "admin_only")
+
+
+@pytest.mark.parametrize(
+    ("callback_id", "action_id", "command"),
+    [
+        ("sf_digest_modal", "sf_digest_kind", "digest"),
+        ("sf_connect_modal", "sf_connect_flow", "connect"),
+    ],
+)
+def test_crafted_admin_clicks_in_a_modal_refused_in_the_modal(
+    driver, slack, callback_id, action_id, command
+):
+    after = len(slack.calls)
+    view = {"id": "V0CRAFTED", "type": "modal", "callback_id": callback_id, "state": {"values": {}}}
+    selected = {"selected_option": {"value": "jwt_bearer"}}
+    crafted(
+        driver, slack, "block_actions", AGENT, view=view, actions=[button(action_id) | selected]
+    )
+    update = slack.wait_for("views.update", after=after, timeout=10)
+    assert update["args"]["view_id"] == "V0CRAFTED"
+    assert f"`/sf {command}` is for sfbot admins only" in json.dumps(update["args"]["view"])
 
 
 @pytest.mark.parametrize("callback_id", ["sf_connect_modal", "sf_digest_modal"])
