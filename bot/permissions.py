@@ -8,6 +8,7 @@ everything). Beside ``bot/ids.py`` on purpose: a new id gets its row here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -117,6 +118,20 @@ SHORTCUTS: dict[str, Permission] = {
     # "Run a Salesforce flow": what a flow may do is the flow's (and its author's) business
     CallbackId.MESSAGE_RUN_FLOW: MEMBER,
 }
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What one full member may use, to offer only that (`/sf help`, App Home): the same
+    answers ``bot.access.AccessPolicy.refusal`` gives, from one read of the allow lists."""
+
+    is_admin: bool
+    actions: frozenset[str]  # the allow-listed actions the user is on
+
+    def may(self, need: Permission) -> bool:
+        if need == Permission.ADMIN:
+            return self.is_admin
+        return need == Permission.MEMBER or need.value in self.actions
 
 
 def subcommand_name(text: str | None) -> str:

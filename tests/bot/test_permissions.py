@@ -17,10 +17,9 @@ from bot.permissions import (
 )
 
 
-def test_every_subcommand_has_a_row_and_admin_only_agrees():
-    for name, sub in sf.SUBCOMMANDS.items():
+def test_every_subcommand_has_a_row():
+    for name in sf.SUBCOMMANDS:
         assert name in SUBCOMMANDS, f"/sf {name} needs a row in bot.permissions.SUBCOMMANDS"
-        assert (SUBCOMMANDS[name] == Permission.ADMIN) == sub.admin_only, name
 
 
 def test_admin_only_features_stay_admin_only():

@@ -1,7 +1,8 @@
 """Access, checked in one middleware for every entry point: guests refused with nothing sent
 to Salesforce, per-action allow lists by user and by user group (buttons not offered,
 commands refused), admin-only ids refused to non-admins even in crafted payloads, every
-refusal audited; `sfbot access|settings` and `/sf access|settings`."""
+refusal audited; `/sf help` and App Home offer only what the user may use;
+`sfbot access|settings` and `/sf access|settings`."""
 
 from __future__ import annotations
 
@@ -166,6 +167,32 @@ def test_access_cli_shows_and_refuses_bad_input(sfbot):
         result = sfbot.cli("access", "set", *args)
         assert result.returncode == 2, result.stdout
         assert json.loads(result.stdout)["error"]["code"] == "INVALID_ACCESS"
+
+
+# ---------------------------------------------------------- what help and App Home offer
+def home_for(driver, slack, user: str) -> str:
+    after = len(slack.calls)
+    assert driver.app_home_opened(user).status_code == 200
+    call = slack.wait_for(
+        "views.publish", lambda c: c["args"].get("user_id") == user, after=after, timeout=10
+    )
+    assert call["response"]["ok"], call["response"]
+    return json.dumps(call["args"]["view"])
+
+
+def test_help_and_app_home_offer_only_what_the_user_may_use(driver, slack, sfbot):
+    cli_json(sfbot, "access", "set", "delete_record", ADMIN)
+    admin_commands = ("/sf connect", "/sf disconnect", "/sf digest", "/sf flow", "/sf settings")
+    for shown in (json.dumps(reply(driver, slack, "help", AGENT)), home_for(driver, slack, AGENT)):
+        assert "/sf lookup" in shown and "/sf create" in shown
+        assert "/sf delete" not in shown and "/sf access" not in shown
+        assert not [c for c in admin_commands if c in shown]
+        assert "some are for sfbot admins only" in shown
+    for shown in (json.dumps(reply(driver, slack, "help", ADMIN)), home_for(driver, slack, ADMIN)):
+        assert "/sf delete" in shown and "/sf access" in shown
+        assert all(c in shown for c in admin_commands) and "_(admins)_" in shown
+        assert "some are for sfbot admins only" not in shown
+    slack.assert_no_invalid_calls()
 
 
 # -------------------------------------------------------------------------- admin-only
