@@ -8,25 +8,22 @@ one process resumes a paused run. Asks are in ``storage.flow_ask_store``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from storage.audit_store import AuditEntry, audit_row
 from storage.db import Database
-from storage.flow_ask_store import count_api_calls
 from storage.flow_run_records import (
     FINISHED,
     RUNNING,
     SKIPPED,
     StoredRun,
-    StoredStep,
     dumps,
     stored_run,
-    stored_step,
 )
+from storage.flow_step_store import FlowStepStore
 from storage.models import FlowRunRow, FlowRunStepRow
 from storage.times import as_utc
 
@@ -34,7 +31,26 @@ from storage.times import as_utc
 RELEASED_HEARTBEAT = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-class FlowRunStore:
+# pg_advisory_xact_lock(CLAIM_LOCK, flow_id): one rate-limited claim of a flow at a time
+CLAIM_LOCK = 0x5346  # "SF"
+
+
+def _started_in(s: Any, flow_id: int, since: datetime) -> int:
+    """Runs of the flow started at or after ``since`` that were not skipped."""
+    return int(
+        s.execute(
+            select(func.count(FlowRunRow.id)).where(
+                FlowRunRow.flow_id == flow_id,
+                FlowRunRow.started_at >= since.astimezone(UTC),
+                FlowRunRow.status != SKIPPED,
+            )
+        ).scalar_one()
+    )
+
+
+class FlowRunStore(FlowStepStore):
+    """Flow runs: claimed once, moved between states, taken over, read (steps: the base)."""
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -54,11 +70,21 @@ class FlowRunStore:
         status: str = RUNNING,
         error: str | None = None,
         scheduled_for: datetime | None = None,
+        per_minute: int | None = None,
+        over_limit: str | None = None,
     ) -> StoredRun | None:
-        """Insert the run row; None when this (flow, trigger key) was claimed already."""
+        """Insert the run row; None when this (flow, trigger key) was claimed already.
+
+        With ``per_minute``, a run that would be more than ``per_minute`` of the flow started in
+        the last 60 seconds is recorded ``skipped`` with the error ``over_limit``, in the same
+        transaction and one claim of the flow at a time across processes (SQLite: the insert
+        comes first and takes the database's write lock; PostgreSQL: an advisory lock on the
+        flow), so concurrent claims in several replicas never exceed the limit."""
         now = now.astimezone(UTC)
         try:
             with self.db.session() as s:
+                if per_minute is not None and s.get_bind().dialect.name == "postgresql":
+                    s.execute(select(func.pg_advisory_xact_lock(CLAIM_LOCK, flow_id)))
                 row = FlowRunRow(
                     flow_id=flow_id,
                     flow_name=flow_name,
@@ -78,6 +104,13 @@ class FlowRunStore:
                 )
                 s.add(row)
                 s.flush()
+                limit = per_minute if status == RUNNING else None
+                if (
+                    limit is not None
+                    and _started_in(s, flow_id, now - timedelta(minutes=1)) > limit
+                ):
+                    row.status, row.error, row.finished_at = SKIPPED, over_limit, now
+                    s.flush()
                 return stored_run(row)
         except IntegrityError:
             return None
@@ -85,15 +118,7 @@ class FlowRunStore:
     def started_since(self, flow_id: int, since: datetime) -> int:
         """Runs of the flow started at or after ``since`` that were not skipped."""
         with self.db.session() as s:
-            return int(
-                s.execute(
-                    select(func.count(FlowRunRow.id)).where(
-                        FlowRunRow.flow_id == flow_id,
-                        FlowRunRow.started_at >= since.astimezone(UTC),
-                        FlowRunRow.status != SKIPPED,
-                    )
-                ).scalar_one()
-            )
+            return _started_in(s, flow_id, since)
 
     def save_state(
         self, run_id: int, state: dict[str, Any], steps_executed: int, *, now: datetime
@@ -224,155 +249,32 @@ class FlowRunStore:
                 .delete(synchronize_session=False)
             )
 
-    # -- steps -----------------------------------------------------------------------------
-
-    def step_started(
-        self,
-        run_id: int,
-        *,
-        seq: int,
-        path: str,
-        step_id: str | None,
-        kind: str,
-        input: Any,
-        now: datetime,
-    ) -> int:
-        with self.db.session() as s:
-            row = FlowRunStepRow(
-                run_id=run_id,
-                seq=seq,
-                path=path,
-                step_id=step_id,
-                kind=kind,
-                status=RUNNING,
-                input=None if input is None else dumps(input),
-                started_at=now,
-            )
-            s.add(row)
-            s.flush()
-            return row.id
-
-    def step_finished(
-        self,
-        step_row_id: int,
-        status: str,
-        *,
-        now: datetime,
-        output: Any = None,
-        error: str | None = None,
-        input: Any = None,
-    ) -> None:
-        values: dict[str, Any] = {"status": status, "finished_at": now, "error": error}
-        if output is not None:
-            values["output"] = dumps(output)
-        if input is not None:
-            values["input"] = dumps(input)
-        with self.db.session() as s:
-            s.execute(
-                update(FlowRunStepRow)
-                .where(FlowRunStepRow.id == step_row_id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-
-    def finish_step(
-        self,
-        run_id: int,
-        row_id: int | None,
-        *,
-        seq: int,
-        path: str,
-        step_id: str | None,
-        kind: str,
-        status: str,
-        input: Any,
-        output: Any,
-        error: str | None,
-        state: dict[str, Any],
-        steps_executed: int,
-        api_calls: tuple[str, int] | None,
-        audit: list[AuditEntry],
-        now: datetime,
-        held_by: str | None = None,
-    ) -> bool:
-        """Everything a finished step changes, in one transaction: its record (inserted now
-        unless ``row_id`` was recorded when it started), the run's state, the day's API count
-        and the audit log. False when ``held_by`` no longer holds the run (taken over after
-        it fell silent): the caller stops."""
-        with self.db.session() as s:
-            if row_id is None:
-                s.add(
-                    FlowRunStepRow(
-                        run_id=run_id,
-                        seq=seq,
-                        path=path,
-                        step_id=step_id,
-                        kind=kind,
-                        status=status,
-                        input=None if input is None else dumps(input),
-                        output=None if output is None else dumps(output),
-                        error=error,
-                        started_at=now,
-                        finished_at=now,
-                    )
-                )
-            else:
-                values: dict[str, Any] = {"status": status, "finished_at": now, "error": error}
-                if output is not None:
-                    values["output"] = dumps(output)
-                if input is not None:
-                    values["input"] = dumps(input)
-                s.execute(
-                    update(FlowRunStepRow)
-                    .where(FlowRunStepRow.id == row_id)
-                    .values(**values)
-                    .execution_options(synchronize_session=False)
-                )
-            held = s.execute(
-                update(FlowRunRow)
-                .where(
-                    FlowRunRow.id == run_id,
-                    *([FlowRunRow.claimed_by == held_by] if held_by is not None else []),
-                )
-                .values(state=dumps(state), steps_executed=steps_executed, heartbeat_at=now)
-                .execution_options(synchronize_session=False)
-            )
-            if api_calls is not None and api_calls[1]:
-                count_api_calls(s, *api_calls)
-            for entry in audit:
-                s.add(audit_row(entry))
-            return getattr(held, "rowcount", 0) == 1
-
-    def unfinished_steps(self, run_id: int) -> list[StoredStep]:
-        with self.db.session() as s:
-            rows = s.execute(
-                select(FlowRunStepRow).where(
-                    FlowRunStepRow.run_id == run_id, FlowRunStepRow.status == RUNNING
-                )
-            ).scalars()
-            return [stored_step(r) for r in rows]
-
-    @staticmethod
-    def _steps(s: Any, run_ids: list[int]) -> dict[int, list[StoredStep]]:
-        out: dict[int, list[StoredStep]] = {i: [] for i in run_ids}
-        if run_ids:
-            rows = s.execute(
-                select(FlowRunStepRow)
-                .where(FlowRunStepRow.run_id.in_(run_ids))
-                .order_by(FlowRunStepRow.run_id, FlowRunStepRow.seq)
-            ).scalars()
-            for r in rows:
-                out[r.run_id].append(stored_step(r))
-        return out
-
     # -- reading runs ----------------------------------------------------------------------
 
-    def runs(self, flow_name: str | None = None, limit: int = 20) -> list[StoredRun]:
-        """Newest first, with their steps."""
+    def runs(
+        self,
+        flow_name: str | None = None,
+        limit: int = 20,
+        *,
+        before: int | None = None,
+        status: str | None = None,
+    ) -> list[StoredRun]:
+        """Newest first, with their steps; ``before``: only runs after that run in this order
+        (the next page), ``status``: only runs with it."""
         query = select(FlowRunRow).order_by(FlowRunRow.started_at.desc(), FlowRunRow.id.desc())
         if flow_name is not None:
             query = query.where(FlowRunRow.flow_name == flow_name)
+        if status is not None:
+            query = query.where(FlowRunRow.status == status)
         with self.db.session() as s:
+            if before is not None:
+                cursor = s.get(FlowRunRow, before)
+                if cursor is None:
+                    return []
+                query = query.where(
+                    (FlowRunRow.started_at < cursor.started_at)
+                    | ((FlowRunRow.started_at == cursor.started_at) & (FlowRunRow.id < before))
+                )
             rows = list(s.execute(query.limit(limit)).scalars())
             steps = self._steps(s, [r.id for r in rows])
             return [stored_run(r, steps[r.id]) for r in rows]

@@ -83,7 +83,6 @@ class FlowEngine:
         self.pool = TrackedPool("flow", workers or ctx.settings.flow_workers)
         self._active = 0
         self._idle = threading.Condition()
-        self._claiming = threading.Lock()
         self._queued: set[int] = set()  # runs claimed here whose first step has not begun
 
     # -- which flows ---------------------------------------------------------------------
@@ -137,32 +136,32 @@ class FlowEngine:
         nothing runs. Call it after the ack."""
         if not flow.enabled:
             return None
-        # one check-and-claim at a time in this process: concurrent deliveries must not all
-        # see the same count of recent runs and all pass the rate limit
-        with self._claiming:
-            now = self.now()
-            day = self.budget.day(now)
-            skip = None
-            recent = self.rate.recent(flow.id, now)
-            if self.budget.exhausted(day):
-                skip = BUDGET_USED_UP
-            elif recent >= self.rate.per_minute:
-                skip = f"more than {self.rate.per_minute} runs of this flow in a minute"
-            run = self.runs_store.claim(
-                flow_id=flow.id,
-                flow_name=flow.name,
-                flow_version=flow.version,
-                trigger_key=event.key,
-                trigger_kind=event.kind,
-                event=asdict(event),
-                claimed_by=self.process,
-                now=now,
-                status=SKIPPED if skip else RUNNING,
-                error=skip,
-                scheduled_for=scheduled_for,
-            )
+        now = self.now()
+        day = self.budget.day(now)
+        recent = self.rate.recent(flow.id, now)  # for the owner's notice only
+        budget_used_up = self.budget.exhausted(day)
+        # The rate limit is checked in the claim's transaction, one claim of a flow at a time
+        # across threads and processes: concurrent deliveries never all pass it.
+        run = self.runs_store.claim(
+            flow_id=flow.id,
+            flow_name=flow.name,
+            flow_version=flow.version,
+            trigger_key=event.key,
+            trigger_kind=event.kind,
+            event=asdict(event),
+            claimed_by=self.process,
+            now=now,
+            status=SKIPPED if budget_used_up else RUNNING,
+            error=BUDGET_USED_UP if budget_used_up else None,
+            scheduled_for=scheduled_for,
+            per_minute=self.rate.per_minute,
+            over_limit=self.rate.over_limit_text(),
+        )
         if run is None:
             return None
+        skip = run.error if run.status == SKIPPED else None
+        if skip:
+            FLOW_RUNS.labels(SKIPPED).inc()
         if skip == BUDGET_USED_UP:
             self.budget_used_up(day)
         elif skip:

@@ -31,8 +31,9 @@ class RateLimit:
     def recent(self, flow_id: int, now: datetime) -> int:
         return self.runs.started_since(flow_id, now - timedelta(minutes=1))
 
-    def allows(self, flow_id: int, now: datetime) -> bool:
-        return self.recent(flow_id, now) < self.per_minute
+    def over_limit_text(self) -> str:
+        """A skipped run's error (the claim checks the limit: ``FlowRunStore.claim``)."""
+        return f"more than {self.per_minute} runs of this flow in a minute"
 
 
 class ApiBudget:

@@ -16,8 +16,10 @@ from slack_sdk.models.blocks import (
 )
 
 from actions.digest_item import DigestItem
+from actions.digest_kinds import KINDS, Window
 from bot.blocks.text import HEADER_MAX, SECTION_TEXT_MAX, escape_mrkdwn, link, truncate
 from bot.ids import ActionId
+from storage.digest_store import Digest
 
 MAX_ITEMS = 40  # 50 blocks per message: header, context, divider, items, "more", footer
 
@@ -88,3 +90,28 @@ def digest_blocks(
 
 def digest_fallback_text(name: str, count: int) -> str:
     return f"{escape_mrkdwn(name)}: {count} record{'s' if count != 1 else ''}"
+
+
+def digest_message(
+    digest: Digest,
+    window: Window,
+    items: list[DigestItem],
+    ran_at: datetime,
+    next_run: datetime | None,
+    *,
+    late: bool = False,
+    preview: bool = False,
+) -> list[Block]:
+    """A digest's message for one run (or a preview) over ``window``."""
+    return digest_blocks(
+        name=digest.name,
+        kind_label=KINDS[digest.kind].label,
+        period_start=window.start,
+        period_end=window.end,
+        tz_name=digest.timezone,
+        items=items,
+        ran_at=ran_at,
+        next_run=next_run,
+        late=late,
+        preview=preview,
+    )

@@ -24,10 +24,19 @@ from actions.flows.views import flow_summary, run_dict
 from bot.cli.common import action_context, handle_errors, load_settings, print_json
 from bot.cli.digest_cmd import whole_number
 from storage.db import Database
+from storage.flow_run_records import (
+    FAILED,
+    OUTCOME_UNKNOWN,
+    RUNNING,
+    SKIPPED,
+    SUCCEEDED,
+    WAITING,
+)
 from storage.flow_run_store import FlowRunStore
 from storage.flow_store import FlowStore
 
 MAX_RUNS = 1000
+RUN_STATUSES = (RUNNING, WAITING, SUCCEEDED, FAILED, OUTCOME_UNKNOWN, SKIPPED)
 
 
 def channel_directory() -> ChannelDirectory | None:
@@ -248,21 +257,45 @@ def delete_cmd(name: str, yes: bool) -> None:
 @flow_group.command("runs")
 @click.argument("name", required=False)
 @click.option("--limit", default="20", show_default=True, help=f"At most this many (1-{MAX_RUNS})")
+@click.option("--before", help="The next page: runs older than this run id")
+@click.option("--status", help=f"Only runs with this status ({', '.join(RUN_STATUSES)})")
 @click.option("--json", "as_json", is_flag=True, help="As JSON")
 @handle_errors
-def runs_cmd(name: str | None, limit: str, as_json: bool) -> None:
-    """Runs, newest first, with their steps' inputs, outputs and errors."""
+def runs_cmd(
+    name: str | None, limit: str, before: str | None, status: str | None, as_json: bool
+) -> None:
+    """Runs, newest first, with their steps' inputs, outputs and errors; a page at a time."""
     count = whole_number(limit, "limit", low=1, high=MAX_RUNS)
+    cursor = None if before is None else whole_number(before, "before", low=1, high=2**63 - 1)
+    if status is not None and status not in RUN_STATUSES:
+        raise InvalidInput(
+            f"--status must be one of {', '.join(RUN_STATUSES)}, not {status!r}",
+            code="INVALID_OPTION",
+            fields=["status"],
+        )
     db, store, runs = open_stores()
     try:
         if name is not None and store.get(name) is None:
             raise unknown_flow(name)
-        found = [run_dict(r) for r in runs.runs(name, count)]
+        page = runs.runs(name, count + 1, before=cursor, status=status)
     finally:
         db.dispose()
+    found = [run_dict(r) for r in page[:count]]
+    next_before = found[-1]["id"] if len(page) > count else None
     if as_json:
-        print_json({"runs": found})
+        print_json({"runs": found, "next_before": next_before})
         return
+    echo_runs(found)
+    if next_before is not None:
+        more = " ".join(
+            ["sfbot flow runs", *([name] if name else []), f"--limit {count}"]
+            + ([f"--status {status}"] if status else [])
+            + [f"--before {next_before}"]
+        )
+        click.echo(f"More runs: {more}")
+
+
+def echo_runs(found: list[dict[str, Any]]) -> None:
     if not found:
         click.echo("No runs.")
         return

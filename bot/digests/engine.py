@@ -27,10 +27,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from actions.context import ActionContext
-from actions.digest_kinds import KINDS, build_query, fetch_kind_rows, to_items
+from actions.digest_kinds import build_query, fetch_kind_rows, to_items
 from actions.errors import ActionError, InvalidInput
 from actions.metrics import DIGEST_RUNS
-from bot.blocks.digest import digest_blocks, digest_fallback_text
+from bot.blocks.digest import digest_fallback_text, digest_message
 from bot.digests.batch import (
     Due,
     Job,
@@ -180,12 +180,12 @@ class DigestEngine:
                 continue
             missed += [Claim(digest.id, t) for t in too_late]
             due += [Due(digest, Claim(digest.id, t, now - t > ON_TIME_SLACK)) for t in to_run]
-        outcomes = [
-            RunOutcome(r.digest_id, r.scheduled_for, MISSED)
-            for r in (
-                self.store.claim_many(missed, self.owner, now=now, state=MISSED) if missed else []
-            )
-        ]
+        recorded = (
+            self.store.claim_many(missed, self.owner, now=now, state=MISSED) if missed else []
+        )
+        if recorded:
+            DIGEST_RUNS.labels(MISSED).inc(len(recorded))
+        outcomes = [RunOutcome(r.digest_id, r.scheduled_for, MISSED) for r in recorded]
         by_id = {d.id: d for d in digests}
         jobs = [
             Job(by_id[run.digest_id], run, run.late)
@@ -295,16 +295,8 @@ class DigestEngine:
         if not items and not digest.post_when_empty:
             return job
         now = self.clock.now()
-        blocks = digest_blocks(
-            name=digest.name,
-            kind_label=KINDS[digest.kind].label,
-            period_start=window.start,
-            period_end=window.end,
-            tz_name=digest.timezone,
-            items=items,
-            ran_at=now,
-            next_run=self.next_run(digest, now),
-            late=job.late,
+        blocks = digest_message(
+            digest, window, items, now, self.next_run(digest, now), late=job.late
         )
         metadata = {
             "event_type": METADATA_EVENT,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from actions.digest_kinds import KINDS, build_query, fetch_kind_rows, to_items
-from bot.blocks.digest import digest_blocks, digest_fallback_text
+from actions.digest_kinds import build_query, fetch_kind_rows, to_items
+from bot.blocks.digest import digest_fallback_text, digest_message
 from bot.digests.batch import RunOutcome, window_for
 from bot.digests.engine import DigestEngine
 from storage.digest_store import Digest
@@ -16,17 +16,7 @@ def preview_digest(engine: DigestEngine, digest: Digest, user_id: str) -> RunOut
     soql = build_query(digest.kind, digest.params, window)
     rows = fetch_kind_rows(engine.actions, digest.kind, soql)
     items = to_items(engine.actions, digest.kind, digest.params, rows)
-    blocks = digest_blocks(
-        name=digest.name,
-        kind_label=KINDS[digest.kind].label,
-        period_start=window.start,
-        period_end=window.end,
-        tz_name=digest.timezone,
-        items=items,
-        ran_at=now,
-        next_run=engine.next_run(digest, now),
-        preview=True,
-    )
+    blocks = digest_message(digest, window, items, now, engine.next_run(digest, now), preview=True)
     resp = engine.client.chat_postMessage(
         channel=user_id,
         text="Preview: " + digest_fallback_text(digest.name, len(items)),

@@ -1,0 +1,70 @@
+"""SIGTERM with flow runs waiting in the queue (issue 13, "Restarts and health"): the stopping
+replica hands back the runs it claimed and never began, and the other replica runs them at its
+next tick, not once the 10-minute lease has run out. The run whose step was under way at the
+deadline is left for the lease: never repeated blindly."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.flows_fixtures import EXAMPLES, apply_files, runs, wait_until
+from tests.e2e.harness import AGENT, SfbotApp, new_app, start_emulator, start_fake_slack
+
+pytestmark = pytest.mark.postgres
+INBOUND = "C0INBOUND1"
+TICK = 15.0  # FlowScheduler.tick_seconds: when the other replica looks for runs to recover
+
+
+@pytest.fixture
+def replicas(tmp_path: Path, postgres_url: str):
+    sf, slack = start_emulator(), start_fake_slack()
+    slack.add_channel(INBOUND, "inbound")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    stopping = new_app(tmp_path / "a", sf, slack, database_url=postgres_url)
+    other = SfbotApp(sf=sf, slack=slack, env=dict(stopping.env), workdir=tmp_path / "b")
+    stopping.connect()
+    apply_files(stopping, EXAMPLES / "inbound-leads.yml")
+    stopping.start(extra_env={"SFBOT_FLOW_WORKERS": "1", "SFBOT_SHUTDOWN_SECONDS": "2"})
+    other.start()
+    yield sf, slack, stopping, other
+    stopping.stop()
+    other.stop()
+    sf.stop()
+    slack.stop()
+
+
+def deliver(app: SfbotApp, slack, n: int, email: str) -> None:
+    msg = slack.user_posts(INBOUND, AGENT, email)  # not subscribed: sent to `app` by hand
+    event = {**msg, "channel": INBOUND, "channel_type": "channel", "event_ts": msg["ts"]}
+    assert app.driver().event(event, event_id=f"EvHANDBACK{n:03d}").status_code == 200
+
+
+def leads_with(sf, email: str) -> list[dict]:
+    return [r for r in sf.records("Lead") if r.get("Email") == email]
+
+
+def test_queued_runs_are_handed_back_and_run_by_the_other_replica(replicas):
+    sf, slack, stopping, other = replicas
+    sf.hang_next("search", 30.0)  # the first run's lookup is under way at the deadline
+    emails = [f"handback{n}@acme.test" for n in range(3)]
+    for n, email in enumerate(emails):
+        deliver(stopping, slack, n, email)
+    wait_until(lambda: len(runs(stopping, "inbound-leads")) == 3, what="three runs claimed")
+    assert stopping.process is not None
+    stopping.process.send_signal(signal.SIGTERM)
+    assert stopping.process.wait(timeout=60) == 0
+    log = stopping.log()
+    assert "handed back 2 queued flow runs" in log and "sfbot stopped at the deadline" in log
+
+    for email in emails[1:]:  # at the other replica's next tick, not after the lease
+        wait_until(lambda e=email: leads_with(sf, e), timeout=TICK + 30, what=f"a lead for {email}")
+    by_key = {r["trigger_key"]: r for r in runs(other, "inbound-leads")}
+    assert [by_key[f"slack:EvHANDBACK{n:03d}"]["status"] for n in (1, 2)] == ["succeeded"] * 2
+    cut_off = by_key["slack:EvHANDBACK000"]
+    assert cut_off["status"] == "running"  # ended by the lease's recovery, not run again
+    assert leads_with(sf, emails[0]) == []
+    assert all(len(leads_with(sf, e)) == 1 for e in emails[1:])
