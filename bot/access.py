@@ -18,7 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.ids import COMMAND
-from bot.permissions import ACCESS_ACTIONS, Permission
+from bot.permissions import ACCESS_ACTIONS, ADMIN_COMMAND_OF, Permission, UserAccess
 from bot.slack_users import USER_CACHE_SECONDS, UserDirectory
 from storage.settings_store import SettingsStore
 
@@ -45,6 +45,9 @@ class Refusal:
 
 
 def admin_refusal(label: str) -> str:
+    """Names the command: ``label`` is `/sf <name>` or an id in ``ADMIN_COMMAND_OF``."""
+    if label in ADMIN_COMMAND_OF:
+        label = f"{COMMAND} {ADMIN_COMMAND_OF[label]}"
     if label.startswith(COMMAND):
         return f":lock: `{label}` is for sfbot admins only."
     return ":lock: That is for sfbot admins only."
@@ -110,6 +113,10 @@ class AccessPolicy:
         """The actions to offer this user (buttons on cards): every list read in one query."""
         lists = self.store.access_lists()
         return frozenset(a for a in ACCESS_ACTIONS if self._on_list(client, user_id, lists.get(a)))
+
+    def user_access(self, client: WebClient, user_id: str) -> UserAccess:
+        """What to offer a full member: one read of the lists, cached Slack lookups."""
+        return UserAccess(self.admins.is_admin(client, user_id), self.offered(client, user_id))
 
     def _on_list(self, client: WebClient, user_id: str, principals: list[str] | None) -> bool:
         if principals is None or user_id in principals:

@@ -21,7 +21,7 @@ from slack_sdk.webhook import WebhookClient
 from actions.context import ActionContext
 from actions.flows.engine import FlowEngine
 from actions.pools import TrackedPool
-from bot.access import AccessPolicy
+from bot.access import AccessPolicy, AdminPolicy
 from bot.access_middleware import access_middleware
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
@@ -33,7 +33,7 @@ from bot.listeners.registration import register_all
 from bot.middleware import services_middleware
 from bot.observability import time_acks
 from bot.request_guard import signature_problem
-from bot.services import AdminPolicy, Services
+from bot.services import Services
 from bot.signed_metadata import install_key
 from bot.slack_retry import slack_retry_handlers
 from bot.slack_urls import is_slack_response_url, slack_reply_hosts
@@ -68,15 +68,13 @@ def build_services(
     started: `sfbot run` starts it once the app is up)."""
     ctx = actions or ActionContext.build(settings)
     users = UserDirectory()
-    admins = AdminPolicy(list(settings.admins), users)
     settings_store = SettingsStore(ctx.db)
     services = Services(
         settings=settings,
         actions=ctx,
         audit=AuditStore(ctx.db),
         idempotency=IdempotencyStore(ctx.db),
-        admins=admins,
-        access=AccessPolicy(users, admins, settings_store),
+        access=AccessPolicy(users, AdminPolicy(list(settings.admins), users), settings_store),
         settings_store=settings_store,
         submissions=TrackedPool("submit", settings.listener_threads),
         background=TrackedPool("work", settings.listener_threads * 2),

@@ -1,4 +1,5 @@
-"""Bolt middleware: the services every listener needs (admin checks use ``services.admins``)."""
+"""Bolt middleware: the services every listener needs (access is checked after it, in
+``bot.access_middleware``)."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ everything). Beside ``bot/ids.py`` on purpose: a new id gets its row here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -78,6 +79,24 @@ BLOCK_ACTIONS: dict[str, Permission] = {
     ActionId.FLOW_PICK: MEMBER,
 }
 
+# The `/sf` subcommand each admin-only click and modal belongs to: its refusal names it
+# ("`/sf digest` is for sfbot admins only.")
+ADMIN_COMMAND_OF: dict[str, str] = {
+    ActionId.CONNECT_FLOW: "connect",
+    CallbackId.CONNECT_MODAL: "connect",
+    ActionId.DISCONNECT: "disconnect",
+    ActionId.DIGEST_RUN_NOW: "digest",
+    ActionId.DIGEST_TOGGLE: "digest",
+    ActionId.DIGEST_EDIT: "digest",
+    ActionId.DIGEST_DELETE: "digest",
+    ActionId.DIGEST_KIND: "digest",
+    ActionId.DIGEST_SCHEDULE_TYPE: "digest",
+    ActionId.DIGEST_TIMEZONE: "digest",
+    CallbackId.DIGEST_MODAL: "digest",
+    ActionId.FLOW_TOGGLE: "flow",
+    ActionId.FLOW_RUNS: "flow",
+}
+
 # view_submission / view_closed / block_actions in a modal, by the view's callback_id
 VIEWS: dict[str, Permission] = {
     CallbackId.CREATE_MODAL: Permission.CREATE_RECORD,
@@ -99,6 +118,20 @@ SHORTCUTS: dict[str, Permission] = {
     # "Run a Salesforce flow": what a flow may do is the flow's (and its author's) business
     CallbackId.MESSAGE_RUN_FLOW: MEMBER,
 }
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What one full member may use, to offer only that (`/sf help`, App Home): the same
+    answers ``bot.access.AccessPolicy.refusal`` gives, from one read of the allow lists."""
+
+    is_admin: bool
+    actions: frozenset[str]  # the allow-listed actions the user is on
+
+    def may(self, need: Permission) -> bool:
+        if need == Permission.ADMIN:
+            return self.is_admin
+        return need == Permission.MEMBER or need.value in self.actions
 
 
 def subcommand_name(text: str | None) -> str:

@@ -16,7 +16,7 @@ from actions.context import ActionContext
 from actions.errors import ActionError
 from actions.flows.engine import FlowEngine
 from actions.metrics import action_label
-from bot.access import AccessPolicy, AdminPolicy
+from bot.access import AccessPolicy
 from bot.config import Settings
 from bot.digests.engine import DigestEngine
 from bot.digests.scheduler import DigestScheduler
@@ -64,8 +64,8 @@ class Services:
     actions: ActionContext
     audit: AuditStore
     idempotency: IdempotencyStore
-    admins: AdminPolicy
-    # guests, per-action allow lists and admin-only (checked by bot.access_middleware)
+    # guests, sfbot admins and per-action allow lists (checked by bot.access_middleware
+    # before any listener runs: listeners do not check them again)
     access: AccessPolicy
     settings_store: SettingsStore
     # Salesforce writes started by modal submissions (see bot.modal_submit)

@@ -232,7 +232,3 @@ def working_view() -> View:
 
 def closed_view() -> View:
     return _message_view("Connect Salesforce", f"Done. `{COMMAND} status` shows the connection.")
-
-
-def refused_view(text: str) -> View:
-    return _message_view("Connect Salesforce", text)

@@ -318,7 +318,3 @@ def working_view() -> View:
 
 def closed_view() -> View:
     return _message_view("Digest saved", f"Done. `{COMMAND} digest list` shows it.")
-
-
-def refused_view(text: str) -> View:
-    return _message_view("Scheduled digests", text)

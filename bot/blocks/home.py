@@ -1,6 +1,9 @@
-"""The App Home tab: the connection card, the user's recent actions and a short how-to."""
+"""The App Home tab: the connection card, the user's recent actions and the commands they may
+use (the same list as `/sf help`, see ``bot.blocks.help``)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from slack_sdk.models.blocks import (
     Block,
@@ -13,22 +16,31 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from actions.connect import ConnectionStatus
+from bot.blocks.help import HelpEntry, admins_note, offered_commands
 from bot.blocks.status import connection_card
 from bot.blocks.text import SECTION_TEXT_MAX, escape_mrkdwn, truncate
 from bot.ids import COMMAND
+from bot.permissions import Permission, UserAccess
 from storage.audit_store import AuditEntry
 
 OUTCOME_EMOJI = {"ok": ":white_check_mark:", "error": ":x:"}
 IDS_SHOWN = 3
 
-HOW_TO = (
-    "*How to use sfbot*\n"
-    f"• `{COMMAND} lookup ada@example.com`: find contacts, leads and accounts, then update, "
-    "convert or delete them from the card.\n"
-    f"• `{COMMAND} help`: every command, with examples.\n"
-    f"• `{COMMAND} status`: the connection and the actions sfbot can run.\n"
-    f"• Admins: `{COMMAND} connect` and `{COMMAND} disconnect` manage the connection."
-)
+
+def how_to(commands: Iterable[HelpEntry], access: UserAccess) -> list[Block]:
+    """One line per command the user may use (help itself is the closing line)."""
+    lines = [
+        f"• {c.usage_code}{c.tag_text}: {escape_mrkdwn(c.entry.summary)}"
+        for c in offered_commands(commands, access)
+        if c.entry.name != "help"
+    ]
+    text = "\n".join(
+        ["*How to use sfbot*", *lines, f"`{COMMAND} help` shows each one with examples."]
+    )
+    return [
+        SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX))),
+        *admins_note(access),
+    ]
 
 
 def audit_line(entry: AuditEntry) -> str:
@@ -50,15 +62,21 @@ def audit_line(entry: AuditEntry) -> str:
     return " ".join(parts)
 
 
-def recent_actions(entries: list[AuditEntry]) -> list[Block]:
+def recent_actions(entries: list[AuditEntry], *, may_look_up: bool = True) -> list[Block]:
     if not entries:
-        text = "*Your recent actions*\nNothing yet: try `/sf lookup` with an email address."
+        hint = f": try `{COMMAND} lookup` with an email address" if may_look_up else ""
+        text = f"*Your recent actions*\nNothing yet{hint}."
     else:
         text = "*Your recent actions*\n" + "\n".join(audit_line(e) for e in entries)
     return [SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_TEXT_MAX)))]
 
 
-def home_view(status: ConnectionStatus, entries: list[AuditEntry]) -> View:
+def home_view(
+    status: ConnectionStatus,
+    entries: list[AuditEntry],
+    commands: Iterable[HelpEntry],
+    access: UserAccess,
+) -> View:
     blocks: list[Block] = [HeaderBlock(text="sfbot: Salesforce in Slack")]
     blocks.extend(connection_card(status))
     blocks.append(
@@ -71,7 +89,7 @@ def home_view(status: ConnectionStatus, entries: list[AuditEntry]) -> View:
         )
     )
     blocks.append(DividerBlock())
-    blocks.extend(recent_actions(entries))
+    blocks.extend(recent_actions(entries, may_look_up=access.may(Permission.LOOKUP_RECORD)))
     blocks.append(DividerBlock())
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=HOW_TO)))
+    blocks.extend(how_to(commands, access))
     return View(type="home", blocks=blocks)

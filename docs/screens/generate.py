@@ -26,9 +26,11 @@ from bot.blocks.record_modal import RecordForm, initial_values, record_fields, r
 from bot.blocks.status import status_blocks
 from bot.ids import CallbackId
 from bot.listeners.commands.sf import SUBCOMMANDS
+from bot.permissions import ACCESS_ACTIONS, UserAccess
 
 HERE = Path(__file__).resolve().parent
 INSTANCE = "https://acme.my.salesforce.com"
+EVERYTHING = UserAccess(is_admin=True, actions=frozenset(ACCESS_ACTIONS))  # help as admins see it
 
 ADA = RecordSummary(
     object="lead",
@@ -113,7 +115,7 @@ def screens() -> dict[str, Any]:
         return {"blocks": [b.to_dict() for b in items]}
 
     return {
-        "help.json": blocks(help_blocks(list(SUBCOMMANDS.values()))),
+        "help.json": blocks(help_blocks(SUBCOMMANDS.values(), EVERYTHING)),
         "lookup_results.json": blocks(lookup_results("ada", [ADA, GRACE], 2)),
         "record_card.json": blocks(record_card(ADA)),
         "create_modal.json": record_form_view(create).to_dict(),

@@ -1,7 +1,8 @@
 """Access, checked in one middleware for every entry point: guests refused with nothing sent
 to Salesforce, per-action allow lists by user and by user group (buttons not offered,
 commands refused), admin-only ids refused to non-admins even in crafted payloads, every
-refusal audited; `sfbot access|settings` and `/sf access|settings`."""
+refusal audited; `/sf help` and App Home offer only what the user may use;
+`sfbot access|settings` and `/sf access|settings`."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def crafted(driver, slack, kind: str, user: str, **fields) -> object:
     """An interaction payload with the right ids, built by hand (not from a rendered view)."""
     p = driver._common(kind, user)
     p.update(fields)
-    if kind in ("block_actions", "message_action"):
+    if kind in ("block_actions", "message_action") and "view" not in fields:
         p.setdefault("channel", {"id": CHANNEL, "name": "support"})
         p["response_url"] = slack.new_response_url(CHANNEL, user)
     p.setdefault("trigger_id", slack.issue_trigger_id(user))
@@ -168,6 +169,32 @@ def test_access_cli_shows_and_refuses_bad_input(sfbot):
         assert json.loads(result.stdout)["error"]["code"] == "INVALID_ACCESS"
 
 
+# ---------------------------------------------------------- what help and App Home offer
+def home_for(driver, slack, user: str) -> str:
+    after = len(slack.calls)
+    assert driver.app_home_opened(user).status_code == 200
+    call = slack.wait_for(
+        "views.publish", lambda c: c["args"].get("user_id") == user, after=after, timeout=10
+    )
+    assert call["response"]["ok"], call["response"]
+    return json.dumps(call["args"]["view"])
+
+
+def test_help_and_app_home_offer_only_what_the_user_may_use(driver, slack, sfbot):
+    cli_json(sfbot, "access", "set", "delete_record", ADMIN)
+    admin_commands = ("/sf connect", "/sf disconnect", "/sf digest", "/sf flow", "/sf settings")
+    for shown in (json.dumps(reply(driver, slack, "help", AGENT)), home_for(driver, slack, AGENT)):
+        assert "/sf lookup" in shown and "/sf create" in shown
+        assert "/sf delete" not in shown and "/sf access" not in shown
+        assert not [c for c in admin_commands if c in shown]
+        assert "some are for sfbot admins only" in shown
+    for shown in (json.dumps(reply(driver, slack, "help", ADMIN)), home_for(driver, slack, ADMIN)):
+        assert "/sf delete" in shown and "/sf access" in shown
+        assert all(c in shown for c in admin_commands) and "_(admins)_" in shown
+        assert "some are for sfbot admins only" not in shown
+    slack.assert_no_invalid_calls()
+
+
 # -------------------------------------------------------------------------- admin-only
 @pytest.mark.parametrize("sub", ["connect", "disconnect", "digest list", "settings", "access"])
 def test_admin_commands_refused_to_members(driver, slack, sub):
@@ -175,12 +202,46 @@ def test_admin_commands_refused_to_members(driver, slack, sub):
 
 
 @pytest.mark.parametrize(
-    "action_id", ["sf_disconnect", "sf_digest_delete", "sf_digest_run_now", "sf_connect_flow"]
+    ("action_id", "command"),
+    [
+        ("sf_disconnect", "disconnect"),
+        ("sf_connect_flow", "connect"),
+        ("sf_digest_delete", "digest"),
+        ("sf_digest_run_now", "digest"),
+        ("sf_digest_toggle", "digest"),
+        ("sf_digest_edit", "digest"),
+        ("sf_flow_toggle", "flow"),
+        ("sf_flow_runs", "flow"),
+    ],
 )
-def test_crafted_admin_clicks_refused(driver, slack, sfbot, action_id):
+def test_crafted_admin_clicks_refused(driver, slack, sfbot, action_id, command):
+    """Refused by the middleware (the listeners no longer check), naming the command."""
     r = crafted(driver, slack, "block_actions", AGENT, actions=[button(action_id, "1")])
-    assert "admins only" in told(slack, r)
+    assert told(slack, r) == f":lock: `/sf {command}` is for sfbot admins only."
     assert cli_json(sfbot, "status", "--json", "--offline")["connected"] is True
+    entry = next(e for e in audit_entries(sfbot) if e["action"] == action_id)
+    assert (entry["outcome"], entry["error_code"]) == ("refused", "admin_only")
+
+
+@pytest.mark.parametrize(
+    ("callback_id", "action_id", "command"),
+    [
+        ("sf_digest_modal", "sf_digest_kind", "digest"),
+        ("sf_connect_modal", "sf_connect_flow", "connect"),
+    ],
+)
+def test_crafted_admin_clicks_in_a_modal_refused_in_the_modal(
+    driver, slack, callback_id, action_id, command
+):
+    after = len(slack.calls)
+    view = {"id": "V0CRAFTED", "type": "modal", "callback_id": callback_id, "state": {"values": {}}}
+    selected = {"selected_option": {"value": "jwt_bearer"}}
+    crafted(
+        driver, slack, "block_actions", AGENT, view=view, actions=[button(action_id) | selected]
+    )
+    update = slack.wait_for("views.update", after=after, timeout=10)
+    assert update["args"]["view_id"] == "V0CRAFTED"
+    assert f"`/sf {command}` is for sfbot admins only" in json.dumps(update["args"]["view"])
 
 
 @pytest.mark.parametrize("callback_id", ["sf_connect_modal", "sf_digest_modal"])

@@ -1,7 +1,8 @@
 """What keeps flows safe, seen from outside: bad files and template escapes refused by
 `sfbot flow apply` with FILE:LINE, a message's text never run as a template, the per-flow
 rate limit (runs skipped, the owner told once), a failed run told to its owner, and the
-admins' `/sf flow list | runs` with Enable/Disable."""
+admins' `/sf flow list | runs` with Enable/Disable (a non-admin's click refused by the access
+middleware, the flow unchanged)."""
 
 from __future__ import annotations
 
@@ -125,4 +126,37 @@ def test_admins_list_disable_and_see_runs_in_slack(flow_app, flow_slack):
     driver.slash_command("/sf", "flow runs inbound-leads", user_id=ADMIN, channel_id=INBOUND)
     shown = flow_slack.wait_for_response(after=after)["body"]
     assert "Last runs of inbound-leads" in json.dumps(shown)
+    flow_slack.assert_no_invalid_calls()
+
+
+def test_a_non_admins_click_on_the_flow_list_is_refused_and_changes_nothing(flow_app, flow_slack):
+    """The buttons of an admin's list, clicked by an agent: refused by the access middleware
+    (audited as admin_only) before the listener, with the command named; the flow stays on."""
+    driver = flow_app.driver()
+    after = len(flow_slack.responses)
+    driver.slash_command("/sf", "flow list", user_id=ADMIN, channel_id=INBOUND)
+    flow_slack.wait_for_response(after=after)
+    listing = [e for e in flow_slack.ephemerals if e["user"] == ADMIN][-1]["message"]
+    for action_id in ("sf_flow_toggle", "sf_flow_runs"):
+        r = driver.click(
+            action_id,
+            block_id="sf_flow_row:inbound-leads",
+            user_id=AGENT,
+            channel_id=INBOUND,
+            message=listing,
+            ephemeral=True,
+        )
+        url = r.payload["response_url"]
+        refusal = flow_slack.wait_for_response(lambda x, url=url: x["url"] == url)["body"]
+        assert refusal["text"] == ":lock: `/sf flow` is for sfbot admins only."
+        assert refusal["replace_original"] is False
+    flows = json.loads(flow_app.cli("flow", "list", "--json").stdout)["flows"]
+    assert next(f for f in flows if f["name"] == "inbound-leads")["enabled"] is True
+    audit = json.loads(flow_app.cli("audit", "--json", "--limit", "50").stdout)["entries"]
+    refused = {
+        (e["action"], e["error_code"])
+        for e in audit
+        if e["slack_user_id"] == AGENT and e["outcome"] == "refused"
+    }
+    assert {("sf_flow_toggle", "admin_only"), ("sf_flow_runs", "admin_only")} <= refused
     flow_slack.assert_no_invalid_calls()

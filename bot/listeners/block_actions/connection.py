@@ -1,4 +1,5 @@
-"""Connection management clicks: the flow picker of the connect modal, the disconnect button."""
+"""Connection management clicks: the flow picker of the connect modal, the disconnect button
+(admins only, checked on every click by ``bot.access_middleware``)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from actions.connect import connection_status, disconnect, scope_review
-from bot.blocks.connect_modal import FLOWS, connect_modal, refused_view
+from bot.blocks.connect_modal import FLOWS, connect_modal
 from bot.blocks.status import disconnect_outcome, disconnect_outcome_text
-from bot.ids import COMMAND, ActionId
+from bot.ids import ActionId
 from bot.listeners.commands.connect import replacing_text
 from bot.listeners.slack_calls import update_view
 from bot.services import SlackOrigin, services_of
@@ -22,11 +23,6 @@ def switch_flow(
     """Re-render the connect modal with the chosen flow's inputs (typed values stay in Slack)."""
     ack()
     services = services_of(context)
-    if not services.admins.is_admin(client, SlackOrigin.of(body).user_id):
-        # the connect form is for admins only, whoever managed to click in it
-        refused = refused_view(f":lock: `{COMMAND} connect` is for sfbot admins only.")
-        update_view(client, body["view"], refused)
-        return
     flow = (action.get("selected_option") or {}).get("value") or ""
     if flow not in FLOWS:
         return
@@ -40,19 +36,12 @@ def switch_flow(
 
 
 def confirm_disconnect(
-    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
     """The admin confirmed the dialog: revoke, delete the secrets, replace the prompt."""
     ack()
     services = services_of(context)
     user_id = body["user"]["id"]
-    if not services.admins.is_admin(client, user_id):
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=f":lock: `{COMMAND} disconnect` is for sfbot admins only.",
-        )
-        return
     origin = SlackOrigin.of(body)
 
     def run() -> None:

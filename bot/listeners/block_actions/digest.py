@@ -1,5 +1,6 @@
 """Digest clicks: the modal's kind and schedule switches and time zone search, and the list's
-Run now, Pause/Resume, Edit and Delete buttons (admins only, checked on every click).
+Run now, Pause/Resume, Edit and Delete buttons (admins only, checked on every click by
+``bot.access_middleware``).
 
 A change to a definition reschedules this process at once (``services.digests_changed``) and
 replaces the list message with the updated list.
@@ -15,11 +16,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.digest_form import form_from_view, form_of_digest
-from bot.blocks.digest_modal import digest_modal, refused_view, timezone_option
+from bot.blocks.digest_modal import digest_modal, timezone_option
 from bot.blocks.text import escape_mrkdwn
 from bot.digests.preview import preview_digest
 from bot.ids import ActionId
-from bot.listeners.views.digest import ADMINS_ONLY, default_timezone, list_message
+from bot.listeners.views.digest import default_timezone, list_message
 from bot.modal_submit import forged_view
 from bot.services import Services, SlackOrigin, services_of
 from bot.signed_metadata import ForgedMetadata
@@ -27,14 +28,6 @@ from storage.digest_store import Digest
 
 MAX_OPTIONS = 100  # Slack shows at most 100 options
 TIMEZONES = sorted(available_timezones() - {"localtime", "Factory"})
-
-
-def _admin(services: Services, client: WebClient, body: dict[str, Any]) -> bool:
-    return services.admins.is_admin(client, body["user"]["id"])
-
-
-def _refuse(respond: Respond) -> None:
-    respond(response_type="ephemeral", replace_original=False, text=ADMINS_ONLY)
 
 
 def _digest(services: Services, action: dict[str, Any], respond: Respond) -> Digest | None:
@@ -45,20 +38,6 @@ def _digest(services: Services, action: dict[str, Any], respond: Respond) -> Dig
         text, blocks = list_message(services, ":information_source: That digest is gone.")
         respond(replace_original=True, text=text, blocks=blocks)
     return digest
-
-
-def _target(
-    services: Services,
-    client: WebClient,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-) -> Digest | None:
-    """The digest a list button is about, for an admin; None (and the user told) otherwise."""
-    if not _admin(services, client, body):
-        _refuse(respond)
-        return None
-    return _digest(services, action, respond)
 
 
 def _show_list(services: Services, respond: Respond, notice: str) -> None:
@@ -73,9 +52,6 @@ def _switch(
     """Re-render the modal for the new choice. No hash: the latest click wins, and a
     background time zone fill cannot swallow it (this render carries the time zone)."""
     view = body["view"]
-    if not _admin(services, client, body):
-        client.views_update(view_id=view["id"], view=refused_view(ADMINS_ONLY))
-        return
     try:
         form = form_from_view(view).switched(**choice)
     except ForgedMetadata:
@@ -120,14 +96,13 @@ def on_run_now(
     ack: Ack,
     action: dict[str, Any],
     body: dict[str, Any],
-    client: WebClient,
     respond: Respond,
     context: BoltContext,
 ) -> None:
     """A preview to the admin only, after the ack (it queries Salesforce)."""
     ack()
     services = services_of(context)
-    digest = _target(services, client, body, action, respond)
+    digest = _digest(services, action, respond)
     if digest is None:
         return
     user_id = body["user"]["id"]
@@ -159,14 +134,13 @@ def on_toggle(
     ack: Ack,
     action: dict[str, Any],
     body: dict[str, Any],
-    client: WebClient,
     respond: Respond,
     context: BoltContext,
 ) -> None:
     """Pause or resume, as the button said (a second click of a stale list changes nothing)."""
     ack()
     services = services_of(context)
-    digest = _target(services, client, body, action, respond)
+    digest = _digest(services, action, respond)
     if digest is None:
         return
     pause = str(action.get("value") or "").endswith(":pause")
@@ -194,7 +168,7 @@ def on_edit(
     """The same modal, pre-filled; saving it refreshes this list (see views.digest)."""
     ack()
     services = services_of(context)
-    digest = _target(services, client, body, action, respond)
+    digest = _digest(services, action, respond)
     if digest is None:
         return
     form = form_of_digest(digest, body.get("response_url"))
@@ -205,14 +179,13 @@ def on_delete(
     ack: Ack,
     action: dict[str, Any],
     body: dict[str, Any],
-    client: WebClient,
     respond: Respond,
     context: BoltContext,
 ) -> None:
     """Confirmed in Slack's dialog first (the button's ``confirm``)."""
     ack()
     services = services_of(context)
-    digest = _target(services, client, body, action, respond)
+    digest = _digest(services, action, respond)
     if digest is None:
         return
     services.run_audited(

@@ -44,6 +44,5 @@ SUBCOMMAND = Subcommand(
     summary="Who may use each action (user ids and user group ids, or everyone).",
     handler=handle_access,
     examples=("/sf access", "/sf access set delete_record U012AB3CD,S0SUPPORT"),
-    admin_only=True,
     runs_in_background=False,
 )

@@ -31,6 +31,5 @@ SUBCOMMAND = Subcommand(
     "(client credentials or JWT bearer).",
     handler=handle_connect,
     examples=("/sf connect",),
-    admin_only=True,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

@@ -37,6 +37,5 @@ SUBCOMMAND = Subcommand(
     "them: run now, pause, edit, delete.",
     handler=handle_digest,
     examples=(f"{COMMAND} digest add", f"{COMMAND} digest list"),
-    admin_only=True,
     runs_in_background=False,  # the trigger_id lives 3 s: open the modal at once
 )

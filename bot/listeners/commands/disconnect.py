@@ -22,5 +22,4 @@ SUBCOMMAND = Subcommand(
     summary="Revoke sfbot's Salesforce tokens and delete the stored secrets.",
     handler=handle_disconnect,
     examples=("/sf disconnect",),
-    admin_only=True,
 )

@@ -41,5 +41,4 @@ SUBCOMMAND = Subcommand(
     summary="The action flows admins applied: enable or disable them, see their last runs.",
     handler=handle_flow,
     examples=(f"{COMMAND} flow list", f"{COMMAND} flow runs inbound-leads"),
-    admin_only=True,
 )

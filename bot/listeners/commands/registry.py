@@ -51,12 +51,13 @@ class CommandRequest:
 
 @dataclass(frozen=True)
 class Subcommand:
+    """Who may run it (and see it in help) is its row in ``bot.permissions.SUBCOMMANDS``."""
+
     name: str
     usage: str
     summary: str
     handler: Callable[[CommandRequest], None]
     examples: tuple[str, ...] = ()
-    admin_only: bool = False
     # True: the handler runs after the ack on the background pool (Salesforce work, replies
     # through respond). False: it runs on the listener thread at once, e.g. to open a modal
     # with the trigger_id, and must hand its Salesforce work to ``services.later``.

@@ -59,6 +59,5 @@ SUBCOMMAND = Subcommand(
     "Slack Connect channels.",
     handler=handle_settings,
     examples=("/sf settings", "/sf settings set unfurls cards"),
-    admin_only=True,
     runs_in_background=False,
 )

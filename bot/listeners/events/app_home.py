@@ -1,4 +1,5 @@
-"""App Home: the stored connection state and the user's recent actions (no Salesforce call)."""
+"""App Home: the stored connection state, the user's recent actions and the commands they may
+use (no Salesforce call)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from slack_sdk import WebClient
 
 from actions.connect import connection_status
 from bot.blocks.home import home_view
+from bot.listeners.commands.sf import SUBCOMMANDS
 from bot.services import services_of
 
 RECENT_ACTIONS = 10
@@ -21,7 +23,10 @@ def publish_home(event: dict[str, Any], client: WebClient, context: BoltContext)
     user_id = event["user"]
     status = connection_status(services.actions, live=False)
     entries = services.audit.entries(user_id=user_id, limit=RECENT_ACTIONS)
-    client.views_publish(user_id=user_id, view=home_view(status, entries))
+    # one read of the allow lists; admin status from the users.info the middleware cached
+    access = services.access.user_access(client, user_id)
+    view = home_view(status, entries, SUBCOMMANDS.values(), access)
+    client.views_publish(user_id=user_id, view=view)
 
 
 def register(app: App) -> None:

@@ -33,12 +33,11 @@ from bot.blocks.connect_modal import (
     connect_modal,
     connected_view,
     flow_blocks,
-    refused_view,
     working_view,
 )
 from bot.blocks.view_state import ViewState
 from bot.errors import user_message
-from bot.ids import COMMAND, BlockId, CallbackId
+from bot.ids import BlockId, CallbackId
 from bot.listeners.commands.connect import replacing_text
 from bot.modal_submit import (
     Submission,
@@ -129,13 +128,6 @@ def handle_connect_submission(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     services = services_of(context)
-    user_id = body["user"]["id"]
-    if not services.admins.is_admin(client, user_id):
-        ack(
-            response_action="update",
-            view=refused_view(f":lock: `{COMMAND} connect` is for sfbot admins only."),
-        )
-        return
     flow = unseal(view.get("private_metadata")).get("flow")
     flow = flow if isinstance(flow, str) and flow in FLOWS else "client_credentials"
     origin = SlackOrigin.of(body)

@@ -4,8 +4,9 @@ The modal opens at once (a trigger_id dies after 3 s); the admin's time zone is 
 afterwards and filled in with ``views.update``. A submission is checked without Salesforce
 first (inputs, schedule, time zone, and sfbot's membership of the channel, the one Slack call
 before the ack: field errors, nothing saved); then the save runs once per view through
-``bot.modal_submit``: the admin check, then a custom query checked by Salesforce, a hot-lead
-score field against the cached Lead describe.
+``bot.modal_submit``: a custom query checked by Salesforce, a hot-lead score field against the
+cached Lead describe. Only admins get this far: ``bot.access_middleware`` refuses the modal's
+submissions and clicks to anyone else.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from bot.blocks.digest_modal import (
     closed_view,
     digest_modal,
     input_block_ids,
-    refused_view,
     saved_view,
     working_view,
 )
 from bot.errors import user_message
-from bot.ids import COMMAND, BlockId, CallbackId
+from bot.ids import BlockId, CallbackId
 from bot.listeners.slack_calls import update_view
 from bot.listeners.views.digest_checks import (
     DigestDraft,
@@ -50,9 +50,6 @@ from bot.services import Services, SlackOrigin, services_of
 from storage.digest_store import Digest
 
 logger = logging.getLogger(__name__)
-
-ADMINS_ONLY = f":lock: Scheduled digests are managed by sfbot admins only (`{COMMAND} digest`)."
-NOT_ADMIN = "NOT_ADMIN"
 
 
 def default_timezone(client: WebClient, user_id: str) -> str:
@@ -125,10 +122,9 @@ def open_add_modal(
 
 # --------------------------------------------------------------------------- saving
 def save_work(
-    services: Services, client: WebClient, origin: SlackOrigin, draft: DigestDraft, meta: DigestMeta
+    services: Services, origin: SlackOrigin, draft: DigestDraft, meta: DigestMeta
 ) -> Callable[[], dict[str, Any]]:
-    """Check the admin and, where needed, with Salesforce; save, reschedule; what the result
-    view shows."""
+    """Check with Salesforce where needed; save, reschedule; what the result view shows."""
     store = services.digests.store
     fields: dict[str, Any] = {
         "name": draft.name,
@@ -153,8 +149,6 @@ def save_work(
         return saved
 
     def run() -> dict[str, Any]:
-        if not services.admins.is_admin(client, origin.user_id):
-            raise InvalidInput(ADMINS_ONLY, code=NOT_ADMIN)
         action = "digest_add" if meta.digest_id is None else "digest_edit"
         digest = services.run_audited(origin, action, save, object_name=draft.kind, record_ids=[])
         services.digests_changed()
@@ -194,8 +188,6 @@ def handle_digest_submission(
     present = input_block_ids(digest_modal(form))
 
     def on_error(exc: ActionError) -> SubmitOutcome:
-        if exc.code == NOT_ADMIN:
-            return SubmitOutcome(view=refused_view(ADMINS_ONLY))
         shown = replace(form, error=user_message(exc))
         return SubmitOutcome(view=digest_modal(shown), errors=field_errors(exc, present))
 
@@ -209,7 +201,7 @@ def handle_digest_submission(
         services,
         Submission(
             key=f"digest:{view['id']}",
-            work=save_work(services, client, SlackOrigin.of(body, draft.channel_id), draft, meta),
+            work=save_work(services, SlackOrigin.of(body, draft.channel_id), draft, meta),
             on_success=result,
             on_error=on_error,
             working_view=working_view,

@@ -13,7 +13,6 @@ from bot.blocks.digest_modal import (
     closed_view,
     digest_modal,
     input_block_ids,
-    refused_view,
     saved_view,
     working_view,
 )
@@ -187,5 +186,5 @@ def test_result_views():
     assert "scheduled" in text and "submit" not in d
     edited = valid(saved_view(name="x", channel_id="C1", edited=True, next_run=None))
     assert "updated" in json.dumps(edited) and "never fires" in json.dumps(edited)
-    for view in (working_view(), closed_view(), refused_view(":lock: no")):
+    for view in (working_view(), closed_view()):
         valid(view)
