@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "flows"
 CUSTOMER = "U0CUSTOMR1"
 MANAGER = "U0MANAGER1"
+INBOUND_CHANNEL = "C0INBOUND1"
 CHANNELS = {
     "C0INBOUND1": "inbound",
     "C0SUPPORT2": "support-desk",
@@ -132,3 +134,28 @@ def wait_runs_done(app: SfbotApp, name: str, count: int, timeout: float = 30.0) 
 
 def thread_replies(slack: FakeSlack, channel: str, ts: str) -> list[dict]:
     return [m for m in slack.messages(channel) if m.get("thread_ts") == ts and m["ts"] != ts]
+
+
+@contextmanager
+def two_replicas(
+    tmp_path: Path, database_url: str, first_env: dict[str, str] | None = None
+) -> Iterator[tuple[SalesforceEmulator, FakeSlack, SfbotApp, SfbotApp]]:
+    """Two `sfbot run --http` processes on one database (their own fakes), the inbound-leads
+    example applied; ``first_env`` is added to the first one's environment."""
+    sf, slack = start_emulator(), start_fake_slack()
+    slack.add_channel(INBOUND_CHANNEL, "inbound")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = new_app(tmp_path / "a", sf, slack, database_url=database_url)
+    second = SfbotApp(sf=sf, slack=slack, env=dict(first.env), workdir=tmp_path / "b")
+    try:
+        first.connect()
+        apply_files(first, EXAMPLES / "inbound-leads.yml")
+        first.start(extra_env=first_env)
+        second.start()
+        yield sf, slack, first, second
+    finally:
+        first.stop()
+        second.stop()
+        sf.stop()
+        slack.stop()

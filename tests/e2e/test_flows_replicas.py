@@ -9,30 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.flows_fixtures import EXAMPLES, apply_files, wait_until
-from tests.e2e.harness import AGENT, SfbotApp, new_app, start_emulator, start_fake_slack
+from tests.e2e.flows_fixtures import INBOUND_CHANNEL as INBOUND
+from tests.e2e.flows_fixtures import two_replicas, wait_until
+from tests.e2e.harness import AGENT
 
 pytestmark = pytest.mark.postgres
-INBOUND = "C0INBOUND1"
 
 
 @pytest.fixture
 def replicas(tmp_path: Path, postgres_url: str):
-    sf, slack = start_emulator(), start_fake_slack()
-    slack.add_channel(INBOUND, "inbound")
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = new_app(tmp_path / "a", sf, slack, database_url=postgres_url)
-    second = SfbotApp(sf=sf, slack=slack, env=dict(first.env), workdir=tmp_path / "b")
-    first.connect()
-    apply_files(first, EXAMPLES / "inbound-leads.yml")
-    first.start()
-    second.start()
-    yield sf, slack, first, second
-    first.stop()
-    second.stop()
-    sf.stop()
-    slack.stop()
+    with two_replicas(tmp_path, postgres_url) as running:
+        yield running
 
 
 def test_a_delivery_and_its_retry_on_two_replicas_run_once(replicas):

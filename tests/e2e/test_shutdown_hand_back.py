@@ -10,31 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.flows_fixtures import EXAMPLES, apply_files, runs, wait_until
-from tests.e2e.harness import AGENT, SfbotApp, new_app, start_emulator, start_fake_slack
+from tests.e2e.flows_fixtures import INBOUND_CHANNEL as INBOUND
+from tests.e2e.flows_fixtures import runs, two_replicas, wait_until
+from tests.e2e.harness import AGENT, SfbotApp
 
 pytestmark = pytest.mark.postgres
-INBOUND = "C0INBOUND1"
 TICK = 15.0  # FlowScheduler.tick_seconds: when the other replica looks for runs to recover
 
 
 @pytest.fixture
 def replicas(tmp_path: Path, postgres_url: str):
-    sf, slack = start_emulator(), start_fake_slack()
-    slack.add_channel(INBOUND, "inbound")
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    stopping = new_app(tmp_path / "a", sf, slack, database_url=postgres_url)
-    other = SfbotApp(sf=sf, slack=slack, env=dict(stopping.env), workdir=tmp_path / "b")
-    stopping.connect()
-    apply_files(stopping, EXAMPLES / "inbound-leads.yml")
-    stopping.start(extra_env={"SFBOT_FLOW_WORKERS": "1", "SFBOT_SHUTDOWN_SECONDS": "2"})
-    other.start()
-    yield sf, slack, stopping, other
-    stopping.stop()
-    other.stop()
-    sf.stop()
-    slack.stop()
+    stopping_env = {"SFBOT_FLOW_WORKERS": "1", "SFBOT_SHUTDOWN_SECONDS": "2"}
+    with two_replicas(tmp_path, postgres_url, stopping_env) as running:
+        yield running
 
 
 def deliver(app: SfbotApp, slack, n: int, email: str) -> None:
@@ -50,10 +38,15 @@ def leads_with(sf, email: str) -> list[dict]:
 def test_queued_runs_are_handed_back_and_run_by_the_other_replica(replicas):
     sf, slack, stopping, other = replicas
     sf.hang_next("search", 30.0)  # the first run's lookup is under way at the deadline
+    before = len(sf.request_log)
     emails = [f"handback{n}@acme.test" for n in range(3)]
     for n, email in enumerate(emails):
         deliver(stopping, slack, n, email)
     wait_until(lambda: len(runs(stopping, "inbound-leads")) == 3, what="three runs claimed")
+    wait_until(
+        lambda: any("search" in r["path"] for r in sf.request_log[before:]),
+        what="the first run's lookup sent (and hanging)",
+    )
     assert stopping.process is not None
     stopping.process.send_signal(signal.SIGTERM)
     assert stopping.process.wait(timeout=60) == 0

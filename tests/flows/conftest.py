@@ -15,6 +15,8 @@ from actions.context import ActionContext
 from actions.flows.apply import apply_files
 from actions.flows.engine import FlowEngine
 from actions.flows.ports import SLACK_MESSAGE, TriggerEvent
+from storage.flow_run_records import StoredRun
+from storage.flow_run_store import FlowRunStore
 from storage.flow_store import FlowStore
 from tests.actions.conftest import ContextFactory, emu, make_ctx, settings  # noqa: F401 (fixtures)
 from tests.e2e.harness import CC_CLIENT_ID, CC_CLIENT_SECRET
@@ -127,3 +129,26 @@ def run_event(engine: FlowEngine, event: TriggerEvent) -> list[int | None]:
     ]
     assert engine.wait_idle(60)
     return started
+
+
+def claim_run(
+    store: FlowRunStore, flow: Any, key: str, holder: str, now: datetime, *, began: bool = False
+) -> StoredRun:
+    """A run of ``flow`` claimed by ``holder`` for ``slack:<key>``, as a (maybe dead) process
+    left it; ``began``: a create_record step was under way."""
+    run = store.claim(
+        flow_id=flow.id,
+        flow_name=flow.name,
+        flow_version=flow.version,
+        trigger_key=f"slack:{key}",
+        trigger_kind=SLACK_MESSAGE,
+        event={"kind": SLACK_MESSAGE, "key": f"slack:{key}", "variables": {}},
+        claimed_by=holder,
+        now=now,
+    )
+    assert run is not None
+    if began:
+        store.step_started(
+            run.id, seq=1, path="0", step_id=None, kind="create_record", input={}, now=now
+        )
+    return run

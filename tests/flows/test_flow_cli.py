@@ -100,8 +100,11 @@ def test_apply_list_show_enable_disable_delete(cli):
     assert cli.ok("disable", "support-notes") == {"name": "support-notes", "enabled": False}
     assert cli.ok("list", "--json")["flows"][0]["enabled"] is False
     cli.ok("enable", "support-notes")
-    assert cli.ok("runs", "--json") == {"runs": []}
-    assert cli.ok("runs", "support-notes", "--limit", "5", "--json") == {"runs": []}
+    assert cli.ok("runs", "--json") == {"runs": [], "next_before": None}
+    assert cli.ok("runs", "support-notes", "--limit", "5", "--json") == {
+        "runs": [],
+        "next_before": None,
+    }
     assert cli.ok("delete", "support-notes", "--yes") == {"name": "support-notes", "deleted": True}
     assert cli.ok("list", "--json") == {"flows": []}
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from actions.flows.ports import SLACK_MESSAGE
 from storage.flow_run_store import FlowRunStore
-from tests.flows.conftest import message, run_event
+from tests.flows.conftest import claim_run, message, run_event
 
 FLOW = """
 name: counted
@@ -34,19 +33,7 @@ def test_runs_are_counted_by_status(apply, make_engine, ctx, clock):
         run_event(engine, message("go", channel="C0SALES001", event_id=f"EvCount{n}"))
     flow = engine.flow("counted")
     runs = FlowRunStore(ctx.db)
-    dead = runs.claim(  # a process died while the run's write was under way
-        flow_id=flow.id,
-        flow_name="counted",
-        flow_version=flow.version,
-        trigger_key="slack:EvDied",
-        trigger_kind=SLACK_MESSAGE,
-        event={"kind": SLACK_MESSAGE, "key": "slack:EvDied", "variables": {}},
-        claimed_by="dead:1",
-        now=clock(),
-    )
-    runs.step_started(
-        dead.id, seq=1, path="0", step_id=None, kind="create_record", input={}, now=clock()
-    )
+    claim_run(runs, flow, "EvDied", "dead:1", clock(), began=True)  # died mid-write
     clock.advance(minutes=11)
     assert engine.recover() == 1
     grew = {s: runs_total(s) - before[s] for s in STATUSES}

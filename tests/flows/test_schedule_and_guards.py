@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from actions.flows.ports import SLACK_MESSAGE
 from actions.flows.scheduler import FlowScheduler
 from storage.flow_run_store import FlowRunStore
-from tests.flows.conftest import OWNER, message, run_event
+from tests.flows.conftest import OWNER, claim_run, message, run_event
 
 MORNING = """
 name: morning
@@ -132,30 +131,9 @@ def test_a_run_whose_process_died_is_recovered(apply, engine, ctx, clock, slack)
     flow = engine.flow("crashy")
     runs = FlowRunStore(ctx.db)
     # claimed by a process that died before its first step: run again
-    ghost = runs.claim(
-        flow_id=flow.id,
-        flow_name="crashy",
-        flow_version=flow.version,
-        trigger_key="slack:EvDead",
-        trigger_kind=SLACK_MESSAGE,
-        event={"kind": SLACK_MESSAGE, "key": "slack:EvDead", "variables": {}},
-        claimed_by="dead:1",
-        now=clock.now,
-    )
+    ghost = claim_run(runs, flow, "EvDead", "dead:1", clock.now)
     # and one that died while creating a record: outcome unknown, never retried
-    busy = runs.claim(
-        flow_id=flow.id,
-        flow_name="crashy",
-        flow_version=flow.version,
-        trigger_key="slack:EvBusy",
-        trigger_kind=SLACK_MESSAGE,
-        event={"kind": SLACK_MESSAGE, "key": "slack:EvBusy", "variables": {}},
-        claimed_by="dead:1",
-        now=clock.now,
-    )
-    runs.step_started(
-        busy.id, seq=1, path="0", step_id=None, kind="create_record", input={}, now=clock.now
-    )
+    busy = claim_run(runs, flow, "EvBusy", "dead:1", clock.now, began=True)
     assert engine.recover() == 0  # not stale yet
     clock.advance(minutes=11)
     assert engine.recover() == 2

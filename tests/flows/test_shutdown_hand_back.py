@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import threading
 
-from actions.flows.ports import SLACK_MESSAGE
 from storage.flow_run_store import RELEASED_HEARTBEAT, FlowRunStore
-from tests.flows.conftest import message
+from tests.flows.conftest import claim_run, message
 
 ONCE = """
 name: once
@@ -52,24 +51,9 @@ def test_a_run_that_began_is_not_handed_back(apply, engine, ctx, clock):
     flow = engine.flow("once")
     store = FlowRunStore(ctx.db)
 
-    def claim(key: str, holder: str):
-        return store.claim(
-            flow_id=flow.id,
-            flow_name="once",
-            flow_version=flow.version,
-            trigger_key=key,
-            trigger_kind=SLACK_MESSAGE,
-            event={"kind": SLACK_MESSAGE, "key": key, "variables": {}},
-            claimed_by=holder,
-            now=clock(),
-        )
-
-    begun = claim("slack:EvBegun", "me:1")
-    store.step_started(
-        begun.id, seq=1, path="0", step_id=None, kind="create_record", input={}, now=clock()
-    )
-    theirs = claim("slack:EvTheirs", "other:2")
-    fresh = claim("slack:EvFresh", "me:1")
+    begun = claim_run(store, flow, "EvBegun", "me:1", clock(), began=True)
+    theirs = claim_run(store, flow, "EvTheirs", "other:2", clock())
+    fresh = claim_run(store, flow, "EvFresh", "me:1", clock())
     assert store.release_unstarted([begun.id, theirs.id, fresh.id], "me:1") == 1
     assert store.release_unstarted([], "me:1") == 0
     stale = {r.id for r in store.stale_running(clock())}
