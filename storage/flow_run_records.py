@@ -50,6 +50,9 @@ class StoredRun:
     finished_at: datetime | None
     error: str | None
     steps: list[StoredStep] = field(default_factory=list)
+    # Set by a claim with ``per_minute``: the flow's runs (not skipped) started in the 60 seconds
+    # before this one, counted in the claim's transaction.
+    runs_before: int | None = None
 
 
 def stored_run(row: FlowRunRow, steps: list[StoredStep] | None = None) -> StoredRun:

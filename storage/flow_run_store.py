@@ -8,6 +8,7 @@ one process resumes a paused run. Asks are in ``storage.flow_ask_store``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -104,21 +105,15 @@ class FlowRunStore(FlowStepStore):
                 )
                 s.add(row)
                 s.flush()
-                limit = per_minute if status == RUNNING else None
-                if (
-                    limit is not None
-                    and _started_in(s, flow_id, now - timedelta(minutes=1)) > limit
-                ):
+                if per_minute is None or status != RUNNING:
+                    return stored_run(row)
+                runs_before = _started_in(s, flow_id, now - timedelta(minutes=1)) - 1  # not this
+                if runs_before >= per_minute:
                     row.status, row.error, row.finished_at = SKIPPED, over_limit, now
                     s.flush()
-                return stored_run(row)
+                return replace(stored_run(row), runs_before=runs_before)
         except IntegrityError:
             return None
-
-    def started_since(self, flow_id: int, since: datetime) -> int:
-        """Runs of the flow started at or after ``since`` that were not skipped."""
-        with self.db.session() as s:
-            return _started_in(s, flow_id, since)
 
     def save_state(
         self, run_id: int, state: dict[str, Any], steps_executed: int, *, now: datetime

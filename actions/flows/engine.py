@@ -78,7 +78,7 @@ class FlowEngine:
         self.asks = FlowAskStore(ctx.db)
         self.audit = AuditStore(ctx.db)
         self.cache = FlowsCache(self.store, refresh_seconds)
-        self.rate = RateLimit(self.runs_store, ctx.settings.flow_runs_per_minute)
+        self.rate = RateLimit(ctx.settings.flow_runs_per_minute)
         self.budget = ApiBudget(ctx, self.asks, ctx.settings.flow_api_budget_percent)
         self.pool = TrackedPool("flow", workers or ctx.settings.flow_workers)
         self._active = 0
@@ -138,7 +138,6 @@ class FlowEngine:
             return None
         now = self.now()
         day = self.budget.day(now)
-        recent = self.rate.recent(flow.id, now)  # for the owner's notice only
         budget_used_up = self.budget.exhausted(day)
         # The rate limit is checked in the claim's transaction, one claim of a flow at a time
         # across threads and processes: concurrent deliveries never all pass it.
@@ -170,7 +169,7 @@ class FlowEngine:
                     self.slack, flow.owner, notices.runs_skipped(flow.name, self.rate.per_minute)
                 )
         else:
-            if recent == 0:
+            if run.runs_before == 0:  # a quiet minute: the next throttling is told again
                 self.store.clear_throttle_told(flow.id)
             self._submit(self._first_run, flow, run, event, queued_run=run.id)
         return run.id

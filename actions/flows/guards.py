@@ -10,12 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from actions.context import ActionContext
 from actions.errors import ActionError
 from storage.flow_ask_store import FlowAskStore
-from storage.flow_run_store import FlowRunStore
 
 logger = logging.getLogger(__name__)
 LIMIT_TTL_SECONDS = 3600.0
@@ -24,12 +23,8 @@ LIMIT_TTL_SECONDS = 3600.0
 class RateLimit:
     """At most ``per_minute`` runs of one flow in any 60 seconds (across processes)."""
 
-    def __init__(self, runs: FlowRunStore, per_minute: int) -> None:
-        self.runs = runs
+    def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-
-    def recent(self, flow_id: int, now: datetime) -> int:
-        return self.runs.started_since(flow_id, now - timedelta(minutes=1))
 
     def over_limit_text(self) -> str:
         """A skipped run's error (the claim checks the limit: ``FlowRunStore.claim``)."""
