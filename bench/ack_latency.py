@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -62,25 +63,38 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
-def ack_ms(driver: SlackDriver, text: str) -> float:
-    r = driver.slash_command("/sf", text, user_id=AGENT, channel_id=CHANNEL)
-    if r.status_code != 200:
-        raise RuntimeError(f"ack failed: HTTP {r.status_code}")
-    return r.elapsed.total_seconds() * 1000
+Ack = tuple[str, float, str]  # the app, its ack time in ms, the command's response_url
+
+
+def send_interleaved(
+    drivers: dict[str, SlackDriver], text_of: Callable[[int], str], n: int, concurrency: int
+) -> list[Ack]:
+    """``n`` commands (`/sf text_of(i)`) to each driver, alternating, ``concurrency`` at a time."""
+
+    def one(item: tuple[str, int]) -> Ack:
+        name, i = item
+        r = drivers[name].slash_command("/sf", text_of(i), user_id=AGENT, channel_id=CHANNEL)
+        if r.status_code != 200:
+            raise RuntimeError(f"ack failed: HTTP {r.status_code}")
+        return name, r.elapsed.total_seconds() * 1000, r.payload["response_url"]  # type: ignore[attr-defined]
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return list(pool.map(one, [(name, i) for i in range(n) for name in drivers]))
+
+
+def by_app(drivers: dict[str, SlackDriver], acks: list[Ack]) -> dict[str, list[float]]:
+    results: dict[str, list[float]] = {name: [] for name in drivers}
+    for name, ms, _url in acks:
+        results[name].append(ms)
+    return results
 
 
 def interleaved(
     drivers: dict[str, SlackDriver], text: str, n: int, concurrency: int
 ) -> dict[str, list[float]]:
     """``n`` requests to each driver, alternating, ``concurrency`` at a time."""
-    order = [(name, i) for i in range(n) for name in drivers]
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(lambda name: ack_ms(drivers[name], text), list(drivers) * 5))  # warm-up
-        times = list(pool.map(lambda item: ack_ms(drivers[item[0]], text), order))
-    results: dict[str, list[float]] = {name: [] for name in drivers}
-    for (name, _i), ms in zip(order, times, strict=True):
-        results[name].append(ms)
-    return results
+    send_interleaved(drivers, lambda _i: text, 5, concurrency)  # warm-up
+    return by_app(drivers, send_interleaved(drivers, lambda _i: text, n, concurrency))
 
 
 def lookups(
@@ -88,20 +102,8 @@ def lookups(
 ) -> dict[str, list[float]]:
     """``n`` lookups to each driver, alternating, ``concurrency`` at a time; returns the ack
     times once every sfbot reply has reached its response_url (the bare app sends none)."""
-
-    def one(item: tuple[str, int]) -> tuple[float, str]:
-        name, i = item
-        r = drivers[name].slash_command(
-            "/sf", f"lookup bench{i}@example.com", user_id=AGENT, channel_id=CHANNEL
-        )
-        if r.status_code != 200:
-            raise RuntimeError(f"ack failed: HTTP {r.status_code}")
-        return r.elapsed.total_seconds() * 1000, r.payload["response_url"]  # type: ignore[attr-defined]
-
-    order = [(name, i) for i in range(n) for name in drivers]
-    with ThreadPoolExecutor(concurrency) as pool:
-        acks = list(pool.map(one, order))
-    waiting = {url for (name, _i), (_ms, url) in zip(order, acks, strict=True) if name == "sfbot"}
+    acks = send_interleaved(drivers, lambda i: f"lookup bench{i}@example.com", n, concurrency)
+    waiting = {url for name, _ms, url in acks if name == "sfbot"}
     deadline = time.monotonic() + REPLY_TIMEOUT
     while waiting and time.monotonic() < deadline:
         with slack._lock:
@@ -109,10 +111,7 @@ def lookups(
         time.sleep(0.1)
     if waiting:
         raise RuntimeError(f"{len(waiting)} of {n} lookup replies never reached their response_url")
-    results: dict[str, list[float]] = {name: [] for name in drivers}
-    for (name, _i), (ms, _url) in zip(order, acks, strict=True):
-        results[name].append(ms)
-    return results
+    return by_app(drivers, acks)
 
 
 ACKED = re.compile(r"acked slash_command \(200\) in ([0-9.]+) ms")
