@@ -92,7 +92,9 @@ class SfbotSocketModeClient(SocketModeClient):
     def close(self) -> None:
         """A clean stop: cut the socket first, so the reader thread blocked in ``recv`` returns
         now rather than at its receive timeout (seconds), then let slack_sdk close the rest.
-        Slack re-sends what was not acked on this socket to the app's other connections."""
+        Slack sends new envelopes to the app's other connections and retries an Events API
+        envelope left unacked; a command or interaction received in the last milliseconds and
+        not yet acked is not retried by Slack (its user sees Slack's timeout message)."""
         self.closed = True
         self.auto_reconnect_enabled = False  # the monitor must not open a new one meanwhile
         sock = getattr(self.current_session, "sock", None)
